@@ -75,6 +75,7 @@ export type FieldErrorType =
   | 'FieldValueTooLong'
   | 'FieldValueTooMany'
   | 'FieldValueTypeInvalid'
+  | 'FieldValueNotFound'
   | 'InternalError';
 
 /** Helpers that build field errors with upstream's message wording. */
@@ -94,6 +95,36 @@ export const field = {
   forbidden: (f: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field: f, message: `Forbidden: ${detail}` }),
   tooLong: (f: string, value: unknown, max: number): FieldError => ({ type: 'FieldValueTooLong', field: f, message: `Too long: may not be more than ${max} bytes` }),
   typeInvalid: (f: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field: f, message: `Invalid value: ${fmtValue(value)}: ${detail}` }),
+  /** Upstream field.NotFound: 'Not found: "x"'. */
+  notFound: (f: string, value: unknown, detail = ''): FieldError => ({
+    type: 'FieldValueNotFound',
+    field: f,
+    message: `Not found: ${fmtValue(value)}${detail ? ': ' + detail : ''}`,
+  }),
+  /** Upstream field.TooMany: 'Too many: 5: must have at most 3 items'. */
+  tooMany: (f: string, actual: number, max: number): FieldError => ({
+    type: 'FieldValueTooMany',
+    field: f,
+    message: `Too many: ${actual}: must have at most ${max} ${max === 1 ? 'item' : 'items'}`,
+  }),
+  /** Like invalid, with the value already printed as upstream prints it (Go's %#v for structs, maps, slices). */
+  invalidRaw: (f: string, printedValue: string, detail: string): FieldError => ({
+    type: 'FieldValueInvalid',
+    field: f,
+    message: `Invalid value: ${printedValue}${detail ? ': ' + detail : ''}`,
+  }),
+  /** Like notSupported, with the value already printed as upstream prints it. */
+  notSupportedRaw: (f: string, printedValue: string, valid: string[]): FieldError => ({
+    type: 'FieldValueNotSupported',
+    field: f,
+    message: `Unsupported value: ${printedValue}${valid.length ? ': supported values: ' + valid.map((v) => `"${v}"`).join(', ') : ''}`,
+  }),
+  /** Like duplicate, with the value already printed as upstream prints it. */
+  duplicateRaw: (f: string, printedValue: string, detail = ''): FieldError => ({
+    type: 'FieldValueDuplicate',
+    field: f,
+    message: `Duplicate value: ${printedValue}${detail ? ': ' + detail : ''}`,
+  }),
 };
 
 function fmtValue(v: unknown): string {
@@ -130,6 +161,8 @@ export const errors = {
   unsupportedMediaType: (accepted: string[]) =>
     new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`),
   methodNotAllowed: (verb: string, resource: string) => new StatusError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${resource}"`),
+  notAcceptable: () => new StatusError(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml'),
+  timeout: (msg: string) => new StatusError(504, 'Timeout', msg),
   internal: (msg: string) => new StatusError(500, 'InternalError', `Internal error occurred: ${msg}`),
   unavailable: (msg: string) => new StatusError(503, 'ServiceUnavailable', msg),
 };

@@ -12,6 +12,16 @@
 //   once, for keys under the prefix; when afterRevision is older than the compacted revision the
 //   watch fails with `Compacted` instead.
 // - Reads at a past `revision` see the keys as they were at that revision, until compacted.
+//
+// Compaction, precisely (etcd's rule): after `compact(C)`, reads at a revision r with 0 < r < C and
+// watches with afterRevision < C fail with `Compacted`; reads at r >= C and watches from
+// afterRevision >= C work. Reading or compacting at a revision above the current one fails with
+// `FutureRevision`; compacting at or below an already compacted revision fails with `Compacted`.
+//
+// Watch delivery: handlers are never called synchronously from `watch()`; after `close()` returns
+// no handler is called again. Closing the store ends every open watch with `Closed`.
+// Keys are non-empty strings compared by Unicode code point (the same order as etcd's UTF-8
+// bytes); range prefixes match by plain string prefix.
 
 export interface KeyValue {
   key: string;
@@ -78,7 +88,19 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StoreErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'Closed' | 'Unavailable';
+/**
+ * KeyExists → 409 AlreadyExists; NotFound → 404; Conflict → 409 Conflict; Compacted → 410 Gone /
+ * Expired; FutureRevision → 504 "Too large resource version" (etcd's ErrFutureRev);
+ * Closed → the store was closed by this process; Unavailable → the backend cannot be reached.
+ */
+export type StoreErrorCode =
+  | 'KeyExists'
+  | 'NotFound'
+  | 'Conflict'
+  | 'Compacted'
+  | 'FutureRevision'
+  | 'Closed'
+  | 'Unavailable';
 
 export class StoreError extends Error {
   constructor(

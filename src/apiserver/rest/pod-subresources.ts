@@ -1,0 +1,64 @@
+// pods/binding (the scheduler's write) and pods/eviction (kubectl drain's).
+
+import { errors } from '../../api/errors.js';
+import { decodeBody, readBody, sendJson } from '../http.js';
+import { isPlainObject, nowRfc3339, type KObject } from '../object.js';
+import type { DeleteOptions } from '../registry.js';
+import { opContext, requireNamespace, type Scope } from './scope.js';
+
+type Rec = Record<string, unknown>;
+
+const success = (code: number) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code });
+
+export async function bind(s: Scope): Promise<void> {
+  const ns = requireNamespace(s);
+  const body = decodeBody(await readBody(s.req), s.req.headers['content-type']);
+  if (!isPlainObject(body) || !isPlainObject(body.metadata) || !isPlainObject(body.target)) throw errors.badRequest('expected a Binding object with metadata and target');
+  const podName = s.rr.name ?? (body.metadata.name as string | undefined);
+  if (!podName) throw errors.badRequest('Binding needs metadata.name: the name of the pod to bind');
+  const target = body.target;
+  if (typeof target.name !== 'string' || target.name === '') {
+    throw errors.invalid('Binding', '', podName, [{ type: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+  }
+  const pods = s.server.storeFor('', 'pods')!;
+  await pods.update(
+    ns,
+    podName,
+    (cur) => {
+      if (!cur) throw pods.notFound(podName);
+      const spec = (cur.spec ?? {}) as Rec;
+      if (cur.metadata.deletionTimestamp) throw errors.conflict('pods', '', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
+      if (spec.nodeName) throw errors.conflict('pods', '', podName, `pod ${podName} is already assigned to node "${spec.nodeName as string}"`);
+      const uid = isPlainObject(body.metadata) ? body.metadata.uid : undefined;
+      if (uid && uid !== cur.metadata.uid) throw errors.conflict('pods', '', podName, `Precondition failed: UID in precondition: ${String(uid)}, UID in object meta: ${cur.metadata.uid}`);
+      spec.nodeName = target.name;
+      cur.spec = spec;
+      const status = (cur.status ?? {}) as Rec;
+      const conditions = ((status.conditions as Rec[] | undefined) ?? []).filter((c) => c.type !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
+      status.conditions = conditions;
+      cur.status = status;
+      return cur as KObject;
+    },
+    opContext(s),
+    'binding',
+  );
+  sendJson(s.res, 201, success(201));
+}
+
+export async function evict(s: Scope): Promise<void> {
+  const ns = requireNamespace(s);
+  const name = s.rr.name!;
+  const body = decodeBody(await readBody(s.req), s.req.headers['content-type']);
+  if (!isPlainObject(body)) throw errors.badRequest('expected an Eviction object');
+  const meta = isPlainObject(body.metadata) ? body.metadata : {};
+  if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
+  const opts: DeleteOptions = {};
+  if (isPlainObject(body.deleteOptions)) {
+    const d = body.deleteOptions;
+    if (typeof d.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = d.gracePeriodSeconds;
+    if (isPlainObject(d.preconditions)) opts.preconditions = d.preconditions as DeleteOptions['preconditions'];
+  }
+  await s.rs.delete(ns, name, opts, opContext(s));
+  sendJson(s.res, 201, success(201));
+}

@@ -1,0 +1,315 @@
+// The watch cache: every stored object held in memory as serialized JSON, fed by one store watch,
+// serving lists, gets at resourceVersion=0 and watches without touching the store (as
+// kube-apiserver's cacher does).
+//
+// Contract:
+// - `revision` is the store revision the cache has applied; every event up to it is visible.
+// - Entries keep the object's JSON with metadata.resourceVersion filled in, plus the labels and
+//   selectable fields extracted once, so lists and selector matching never re-parse objects.
+// - Each resource keeps a window of recent events; a watch may start from any revision inside
+//   it (older ones get 410 Gone, which makes clients relist).
+// - Initial state and subsequent events reach a new watcher in one synchronous step: nothing is
+//   missed and nothing is sent twice.
+
+import type { KeyValue, Store, Watch as StoreWatch, WatchEvent } from '../storage/store.js';
+import type { ResourceInfo } from '../api/resources.js';
+
+export interface CacheEntry {
+  key: string;
+  namespace: string;
+  name: string;
+  rv: number;
+  json: string;
+  labels: Record<string, string>;
+  fields: Record<string, string>;
+}
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface CacheEvent {
+  type: EventType;
+  rv: number;
+  entry: CacheEntry;
+  prev?: CacheEntry;
+}
+
+export interface CacheWatcher {
+  /** Events in revision order; the watcher filters them itself. */
+  deliver(events: CacheEvent[]): void;
+}
+
+export type FieldsOf = (resource: ResourceInfo, obj: Record<string, unknown>) => Record<string, string>;
+
+const windowCapacity = 50_000;
+
+/** Storage key prefix of a resource: /registry/<group|core>/<plural>/ */
+export function resourcePrefix(r: ResourceInfo): string {
+  return `/registry/${r.group || 'core'}/${r.plural}/`;
+}
+
+export function objectKey(r: ResourceInfo, namespace: string | undefined, name: string): string {
+  return r.namespaced ? `${resourcePrefix(r)}${namespace}/${name}` : `${resourcePrefix(r)}${name}`;
+}
+
+export class ResourceCache {
+  readonly entries = new Map<string, CacheEntry>();
+  private sorted: string[] = [];
+  private window: CacheEvent[] = [];
+  private windowHead = 0;
+  /** Every event with rv > windowStart is in the window. */
+  windowStart: number;
+  readonly watchers = new Set<CacheWatcher>();
+
+  constructor(
+    readonly info: ResourceInfo,
+    startRevision: number,
+  ) {
+    this.windowStart = startRevision;
+  }
+
+  /** Keys in ascending order (what a store range returns). */
+  keys(): string[] {
+    return this.sorted;
+  }
+
+  load(entry: CacheEntry): void {
+    this.entries.set(entry.key, entry);
+    this.sorted.push(entry.key);
+  }
+
+  finishLoad(): void {
+    this.sorted.sort();
+  }
+
+  apply(ev: CacheEvent): void {
+    if (ev.type === 'DELETED') {
+      this.entries.delete(ev.entry.key);
+      const i = lowerBound(this.sorted, ev.entry.key);
+      if (this.sorted[i] === ev.entry.key) this.sorted.splice(i, 1);
+    } else {
+      if (!this.entries.has(ev.entry.key)) {
+        const i = lowerBound(this.sorted, ev.entry.key);
+        this.sorted.splice(i, 0, ev.entry.key);
+      }
+      this.entries.set(ev.entry.key, ev.entry);
+    }
+    this.window.push(ev);
+    if (this.window.length - this.windowHead > windowCapacity) {
+      this.windowStart = this.window[this.windowHead]!.rv;
+      this.windowHead++;
+      if (this.windowHead > windowCapacity) {
+        this.window = this.window.slice(this.windowHead);
+        this.windowHead = 0;
+      }
+    }
+  }
+
+  /** Events with rv > after, or undefined when they are no longer all in the window. */
+  eventsAfter(after: number): CacheEvent[] | undefined {
+    if (after < this.windowStart) return undefined;
+    const out: CacheEvent[] = [];
+    for (let i = this.window.length - 1; i >= this.windowHead; i--) {
+      const ev = this.window[i]!;
+      if (ev.rv <= after) break;
+      out.push(ev);
+    }
+    return out.reverse();
+  }
+}
+
+export function lowerBound(arr: string[], key: string): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class WatchCache {
+  private readonly byPrefix = new Map<string, ResourceCache>();
+  private storeWatch?: StoreWatch;
+  private waiters: { rv: number; resolve: () => void }[] = [];
+  revision = 0;
+  /** Set when the store watch failed; the cache then stops serving (readyz fails). */
+  failed?: Error;
+
+  constructor(
+    private readonly store: Store,
+    private readonly resources: ResourceInfo[],
+    private readonly fieldsOf: FieldsOf,
+  ) {}
+
+  async start(): Promise<void> {
+    const res = await this.store.range('/registry/');
+    this.revision = res.revision;
+    for (const r of this.resources) this.byPrefix.set(resourcePrefix(r), new ResourceCache(r, res.revision));
+    for (const kv of res.kvs) {
+      const rc = this.cacheForKey(kv.key);
+      if (rc) rc.load(this.entryFor(rc.info, kv.key, kv));
+    }
+    for (const rc of this.byPrefix.values()) rc.finishLoad();
+    this.subscribe(res.revision);
+  }
+
+  private subscribe(after: number): void {
+    this.storeWatch = this.store.watch('/registry/', after, {
+      onEvents: (events) => this.onStoreEvents(events),
+      onError: (err) => {
+        // The store lost our watch (e.g. compacted past us after a long stall): reload from scratch.
+        this.failed = err;
+        this.storeWatch?.close();
+        void this.reload();
+      },
+    });
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      const res = await this.store.range('/registry/');
+      // Turn the difference between what we hold and the store into events so watchers stay correct.
+      const seen = new Set<string>();
+      const byCache = new Map<ResourceCache, CacheEvent[]>();
+      const push = (rc: ResourceCache, ev: CacheEvent) => {
+        let list = byCache.get(rc);
+        if (!list) byCache.set(rc, (list = []));
+        list.push(ev);
+        rc.apply(ev);
+      };
+      for (const kv of res.kvs) {
+        const rc = this.cacheForKey(kv.key);
+        if (!rc) continue;
+        seen.add(kv.key);
+        const prev = rc.entries.get(kv.key);
+        if (prev && prev.rv === kv.modRevision) continue;
+        const entry = this.entryFor(rc.info, kv.key, kv);
+        push(rc, { type: prev ? 'MODIFIED' : 'ADDED', rv: kv.modRevision, entry, ...(prev ? { prev } : {}) });
+      }
+      for (const rc of this.byPrefix.values()) {
+        for (const [key, prev] of [...rc.entries]) {
+          if (!seen.has(key)) push(rc, { type: 'DELETED', rv: res.revision, entry: { ...prev, rv: res.revision }, prev });
+        }
+      }
+      this.revision = res.revision;
+      this.failed = undefined;
+      for (const [rc, evs] of byCache) for (const w of rc.watchers) w.deliver(evs);
+      this.wake();
+      this.subscribe(res.revision);
+    } catch (err) {
+      this.failed = err as Error;
+      setTimeout(() => void this.reload(), 1000).unref();
+    }
+  }
+
+  stop(): void {
+    this.storeWatch?.close();
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+  }
+
+  cacheFor(r: ResourceInfo): ResourceCache {
+    const rc = this.byPrefix.get(resourcePrefix(r));
+    if (!rc) throw new Error(`no cache for ${r.plural}`);
+    return rc;
+  }
+
+  private cacheForKey(key: string): ResourceCache | undefined {
+    // /registry/<group>/<plural>/...
+    const third = key.indexOf('/', key.indexOf('/', 10) + 1);
+    return this.byPrefix.get(key.slice(0, third + 1));
+  }
+
+  entryFor(r: ResourceInfo, key: string, kv: KeyValue): CacheEntry {
+    const obj = JSON.parse(kv.value) as Record<string, unknown> & { metadata: Record<string, unknown> };
+    obj.metadata.resourceVersion = String(kv.modRevision);
+    const rest = key.slice(resourcePrefix(r).length);
+    const slash = rest.indexOf('/');
+    const namespace = r.namespaced ? rest.slice(0, slash) : '';
+    const name = r.namespaced ? rest.slice(slash + 1) : rest;
+    return {
+      key,
+      namespace,
+      name,
+      rv: kv.modRevision,
+      json: JSON.stringify(obj),
+      labels: (obj.metadata.labels as Record<string, string> | undefined) ?? {},
+      fields: this.fieldsOf(r, obj),
+    };
+  }
+
+  private onStoreEvents(events: WatchEvent[]): void {
+    const byCache = new Map<ResourceCache, CacheEvent[]>();
+    for (const ev of events) {
+      const key = ev.type === 'put' ? ev.kv.key : ev.key;
+      const rc = this.cacheForKey(key);
+      if (!rc) continue;
+      let ce: CacheEvent;
+      if (ev.type === 'put') {
+        const prev = rc.entries.get(key);
+        const entry = this.entryFor(rc.info, key, ev.kv);
+        ce = prev ? { type: 'MODIFIED', rv: entry.rv, entry, prev } : { type: 'ADDED', rv: entry.rv, entry };
+      } else {
+        const prev = rc.entries.get(key) ?? this.entryFor(rc.info, key, ev.prev);
+        // A DELETED event carries the last state with the deletion's revision, as upstream does.
+        const entry = { ...prev, rv: ev.revision, json: withResourceVersion(prev.json, prev.rv, ev.revision) };
+        ce = { type: 'DELETED', rv: ev.revision, entry, prev };
+      }
+      rc.apply(ce);
+      let list = byCache.get(rc);
+      if (!list) byCache.set(rc, (list = []));
+      list.push(ce);
+    }
+    const last = events[events.length - 1];
+    if (last) this.revision = Math.max(this.revision, last.type === 'put' ? last.kv.modRevision : last.revision);
+    for (const [rc, evs] of byCache) for (const w of rc.watchers) w.deliver(evs);
+    this.wake();
+  }
+
+  /** Tells the cache the store has reached `rv` with nothing for us in between (progress notify). */
+  advance(rv: number): void {
+    if (rv > this.revision) {
+      this.revision = rv;
+      this.wake();
+    }
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) (w.rv <= this.revision ? w.resolve() : still.push(w));
+    this.waiters = still;
+  }
+
+  /** Resolves true once the cache has applied revision `rv`, false after `timeoutMs`. */
+  waitFor(rv: number, timeoutMs: number): Promise<boolean> {
+    if (rv <= this.revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      const waiter = {
+        rv,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+}
+
+/** Replaces the resourceVersion inside serialized object JSON without a full re-parse. */
+export function withResourceVersion(json: string, from: number, to: number): string {
+  const needle = `"resourceVersion":"${from}"`;
+  const i = json.indexOf(needle, json.indexOf('"metadata":{'));
+  if (i < 0 || json.indexOf('"metadata":{') < 0) {
+    const obj = JSON.parse(json) as { metadata: Record<string, unknown> };
+    obj.metadata.resourceVersion = String(to);
+    return JSON.stringify(obj);
+  }
+  return json.slice(0, i) + `"resourceVersion":"${to}"` + json.slice(i + needle.length);
+}

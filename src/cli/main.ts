@@ -1,0 +1,14 @@
+// The skiff CLI: one binary, role commands.
+
+import { Command } from 'commander';
+import { serverCommand } from './server.js';
+
+const program = new Command('skiff')
+  .description('A Kubernetes-compatible container orchestrator in one binary')
+  .version('0.1.0')
+  .addCommand(serverCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`skiff: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+// `skiff server` flags (names follow k3s where k3s has one); behaviour lives in src/server/run.ts.
+
+import { Command, InvalidArgumentError } from 'commander';
+import { startServer, type ServerOptions } from '../server/run.js';
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  return n;
+}
+
+function portRange(v: string): [number, number] {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('must be a range like 30000-32767');
+  return [Number(m[1]), Number(m[2])];
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, ...v.split(',').filter(Boolean)];
+}
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description('Run the control plane (API server and datastore) on this machine')
+    .option('-d, --data-dir <dir>', 'folder for the datastore, certificates and state', '/var/lib/skiff/server')
+    .option('--bind-address <ip>', 'address the API server listens on', '0.0.0.0')
+    .option('--https-listen-port <port>', 'HTTPS port of the API server (0 picks a free one)', port, 6443)
+    .option('--advertise-address <ip>', 'address clients and nodes use to reach the API server')
+    .option('--datastore-endpoint <url>', 'sqlite://PATH (default: <data-dir>/db/state.db), etcd://HOST:PORT[,HOST:PORT], or memory://')
+    .option('-o, --write-kubeconfig <file>', 'write the admin kubeconfig here (default: <data-dir>/kubeconfig.yaml)')
+    .option('--write-kubeconfig-mode <mode>', 'file mode of the kubeconfig, octal (e.g. 644)', (v) => parseInt(v, 8))
+    .option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"')
+    .option('--tls-san <name>', 'extra host name or IP in the serving certificate (repeatable)', collect, [])
+    .option('--service-cidr <cidr>', 'range of Service cluster IPs', '10.43.0.0/16')
+    .option('--cluster-cidr <cidr>', 'range of pod IPs', '10.42.0.0/16')
+    .option('--service-node-port-range <range>', 'range of NodePorts', portRange, [30000, 32767] as [number, number])
+    .option('--disable-agent', 'run the control plane only, with no node agent on this machine', false)
+    .action(async (o: Record<string, unknown>) => {
+      const opts = o as unknown as ServerOptions;
+      const running = await startServer(opts);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await running.stop();
+    });
+}
