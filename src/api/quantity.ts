@@ -25,8 +25,8 @@ const BIG_MAX_INT64 = 9_223_372_036_854_775_807n;
 /** Decimal exponents beyond this are refused (upstream would build a huge number; we never need one). */
 const MAX_EXPONENT = 1000;
 
-const decSuffixes: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const binSuffixes: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+const decSuffixMap = new Map(Object.entries({ n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 }));
+const binSuffixMap = new Map(Object.entries({ Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 }));
 const decByExponent: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
 const binByPower = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 
@@ -54,7 +54,7 @@ export class Quantity {
   static fromMilli(milli: number, format: QuantityFormat = 'DecimalSI'): Quantity {
     if (!Number.isSafeInteger(milli)) throw new RangeError(`Quantity.fromMilli needs a safe integer, got ${milli}`);
     const int = Math.floor(milli / 1000);
-    return Quantity.make(format, int, (milli - int * 1000) * 1_000_000);
+    return Quantity.fromParts(int, (milli - int * 1000) * 1_000_000, format);
   }
 
   /** Exact value in nano units. */
@@ -72,10 +72,6 @@ export class Quantity {
     }
     if (Number.isSafeInteger(int)) return new Quantity(format, int === 0 ? 0 : int, nano, undefined);
     return Quantity.fromBig(format, BigInt(int) * BIG_NANO + BigInt(nano));
-  }
-
-  private static make(format: QuantityFormat, int: number, nano: number): Quantity {
-    return Quantity.fromParts(int, nano, format);
   }
 
   private static fromBig(format: QuantityFormat, nanos: bigint): Quantity {
@@ -130,7 +126,7 @@ export class Quantity {
         nano -= NANO;
         int += 1;
       }
-      return Quantity.make(format, int, nano);
+      if (Number.isSafeInteger(int)) return Quantity.fromParts(int, nano, format);
     }
     return Quantity.fromBig(format, this.nanos() + other.nanos());
   }
@@ -141,8 +137,8 @@ export class Quantity {
 
   neg(): Quantity {
     if (this.big !== undefined) return Quantity.fromBig(this.format, -this.big);
-    if (this.nano === 0) return Quantity.make(this.format, -this.int, 0);
-    return Quantity.make(this.format, -this.int - 1, NANO - this.nano);
+    if (this.nano === 0) return Quantity.fromParts(-this.int, 0, this.format);
+    return Quantity.fromParts(-this.int - 1, NANO - this.nano, this.format);
   }
 
   /** Integer value rounded away from zero (upstream Value()). Beyond 2^53 the result is approximate. */
@@ -170,9 +166,9 @@ export class Quantity {
     if (this.big === undefined) {
       const rem = this.nano % 1_000_000;
       if (rem === 0) return this;
-      if (this.int < 0) return Quantity.make(this.format, this.int, this.nano - rem);
+      if (this.int < 0) return Quantity.fromParts(this.int, this.nano - rem, this.format);
       const nano = this.nano - rem + 1_000_000;
-      return nano === NANO ? Quantity.make(this.format, this.int + 1, 0) : Quantity.make(this.format, this.int, nano);
+      return nano === NANO ? Quantity.fromParts(this.int + 1, 0, this.format) : Quantity.fromParts(this.int, nano, this.format);
     }
     const rounded = roundAway(this.big, 1_000_000n) * 1_000_000n;
     return rounded === this.big ? this : Quantity.fromBig(this.format, rounded);
@@ -301,10 +297,13 @@ function isDigit(c: number): boolean {
 
 const SUFFIX_CHARS = new Set('eEinumkKMGTP'.split('').map((c) => c.charCodeAt(0)));
 
+const pow10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
 function parse(input: string | number): Parsed {
   const str = typeof input === 'number' ? String(input) : input;
-  if (str.length === 0) return quantityErrors.formatWrong;
+  if (typeof str !== 'string' || str.length === 0) return quantityErrors.formatWrong;
   // Follows upstream's parseQuantityString: sign, leading zeros, numerator, '.', denominator, suffix.
+  // The significant digits are also accumulated as a number while they stay exact (<= 15 digits).
   const end = str.length;
   let pos = 0;
   let positive = true;
@@ -317,31 +316,47 @@ function parse(input: string | number): Parsed {
   }
   while (pos < end && str.charCodeAt(pos) === 48) pos++;
   const numStart = pos;
-  while (pos < end && isDigit(str.charCodeAt(pos))) pos++;
-  const num = str.slice(numStart, pos);
-  let denom = '';
+  let acc = 0;
+  let sig = 0;
+  let c = 0;
+  while (pos < end && isDigit((c = str.charCodeAt(pos)))) {
+    acc = acc * 10 + (c - 48);
+    sig++;
+    pos++;
+  }
+  const numEnd = pos;
+  let denomStart = pos;
+  let denomLen = 0;
   if (pos < end && str.charCodeAt(pos) === 46 /* . */) {
     pos++;
-    const ds = pos;
-    while (pos < end && isDigit(str.charCodeAt(pos))) pos++;
-    denom = str.slice(ds, pos);
+    denomStart = pos;
+    while (pos < end && isDigit((c = str.charCodeAt(pos)))) {
+      if (sig > 0 || c !== 48) {
+        acc = acc * 10 + (c - 48);
+        sig++;
+      }
+      pos++;
+    }
+    denomLen = pos - denomStart;
   }
   const sufStart = pos;
   while (pos < end && SUFFIX_CHARS.has(str.charCodeAt(pos))) pos++;
   if (pos < end && (str.charCodeAt(pos) === 45 || str.charCodeAt(pos) === 43)) pos++;
   while (pos < end && isDigit(str.charCodeAt(pos))) pos++;
   if (pos < end) return quantityErrors.formatWrong;
-  const suffix = str.slice(sufStart);
+  const suffix = sufStart === end ? '' : str.slice(sufStart);
 
   let format: QuantityFormat;
   let exp10 = 0;
   let exp2 = 0;
-  if (suffix in decSuffixes) {
+  const dec = decSuffixMap.get(suffix);
+  const bin = dec === undefined ? binSuffixMap.get(suffix) : undefined;
+  if (dec !== undefined) {
     format = 'DecimalSI';
-    exp10 = decSuffixes[suffix]!;
-  } else if (suffix in binSuffixes) {
+    exp10 = dec;
+  } else if (bin !== undefined) {
     format = 'BinarySI';
-    exp2 = binSuffixes[suffix]!;
+    exp2 = bin;
   } else if (suffix.length > 1 && (suffix[0] === 'e' || suffix[0] === 'E') && /^[+-]?[0-9]+$/.test(suffix.slice(1))) {
     format = 'DecimalExponent';
     exp10 = Number(suffix.slice(1));
@@ -349,11 +364,38 @@ function parse(input: string | number): Parsed {
   } else {
     return quantityErrors.suffix;
   }
+  if (sig === 0) return Quantity.fromValue(0, format);
 
-  const digits = stripLeadingZeros(num + denom);
-  if (digits === '0') return Quantity.fromValue(0, format);
-  if (format === 'BinarySI') return parseBinary(positive, digits, denom.length, exp2);
-  return fromDecimal(format, positive, digits, exp10 - denom.length);
+  if (sig <= 15) {
+    // Fast path: exact number arithmetic for the common short forms ("100m", "2", "512Mi").
+    if (format === 'BinarySI') {
+      if (denomLen === 0) {
+        const p = acc * 2 ** exp2;
+        if (p <= Number.MAX_SAFE_INTEGER) return fromMagnitude(format, positive, p, 0);
+      }
+    } else {
+      const e = exp10 - denomLen;
+      if (e >= 0 && e <= 22) {
+        const p = acc * pow10[e]!;
+        if (p <= Number.MAX_SAFE_INTEGER) return fromMagnitude(format, positive, p, 0);
+      } else if (e < 0 && e >= -9) {
+        const div = pow10[-e]!;
+        let int = Math.floor(acc / div);
+        let rem = acc - int * div;
+        if (rem < 0) {
+          int -= 1;
+          rem += div;
+        } else if (rem >= div) {
+          int += 1;
+          rem -= div;
+        }
+        return fromMagnitude(format, positive, int, rem * pow10[9 + e]!);
+      }
+    }
+  }
+  const digits = stripLeadingZeros(str.slice(numStart, numEnd) + str.slice(denomStart, denomStart + denomLen));
+  if (format === 'BinarySI') return parseBinary(positive, digits, denomLen, exp2);
+  return fromDecimal(format, positive, digits, exp10 - denomLen);
 }
 
 function stripLeadingZeros(s: string): string {
@@ -383,10 +425,6 @@ function fromDecimal(format: QuantityFormat, positive: boolean, digits: string, 
 
 /** value = digits * 2^exp2 / 10^denomLen (exact), rounded away from zero to nano units. */
 function parseBinary(positive: boolean, digits: string, denomLen: number, exp2: number): Quantity {
-  if (digits.length <= 15) {
-    const p = Number(digits) * 2 ** exp2;
-    if (denomLen === 0 && p <= Number.MAX_SAFE_INTEGER) return fromMagnitude('BinarySI', positive, String(p), 0);
-  }
   const p = BigInt(digits) << BigInt(exp2);
   const div = 10n ** BigInt(denomLen);
   let int = p / div;
@@ -407,18 +445,21 @@ function parseBinary(positive: boolean, digits: string, denomLen: number, exp2: 
   return fromMagnitude(format, positive, int.toString(), Number(nanoBig));
 }
 
-function fromMagnitude(format: QuantityFormat, positive: boolean, intStr: string, nano: number): Quantity {
+/** Builds a quantity from a magnitude (integer part and nano units, nano may carry) and a sign. */
+function fromMagnitude(format: QuantityFormat, positive: boolean, intPart: number | string, nano: number): Quantity {
+  let intStr = typeof intPart === 'number' ? '' : intPart;
+  let int = typeof intPart === 'number' ? intPart : intStr.length <= 15 ? Number(intStr) : Number.NaN;
   if (nano >= NANO) {
     // Rounding the nano digit up carried into the integer part.
     nano -= NANO;
-    intStr = intStr.length <= 15 ? String(Number(intStr) + 1) : (BigInt(intStr) + 1n).toString();
+    if (Number.isNaN(int)) intStr = (BigInt(intStr) + 1n).toString();
+    else int += 1;
   }
-  const int = intStr.length <= 15 ? Number(intStr) : Number.NaN;
   if (Number.isSafeInteger(int)) {
     if (positive || (int === 0 && nano === 0)) return Quantity.fromParts(int, nano, format);
     return nano === 0 ? Quantity.fromParts(-int, 0, format) : Quantity.fromParts(-int - 1, NANO - nano, format);
   }
-  const mag = BigInt(intStr) * BIG_NANO + BigInt(nano);
+  const mag = BigInt(intStr === '' ? String(int) : intStr) * BIG_NANO + BigInt(nano);
   return Quantity.fromNanos(positive ? mag : -mag, format);
 }
 

@@ -17,26 +17,27 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Checks the decoded body is an object of the expected apiVersion and kind. */
+/**
+ * Checks the decoded body is an object of the endpoint's apiVersion and kind. Like upstream's
+ * decoder, the endpoint's group/version/kind fills in what the body leaves out.
+ */
 export function asKObject(body: unknown, apiVersion: string, kind: string): KObject {
   if (!isPlainObject(body)) throw errors.badRequest(`the body of the request must be a JSON object, not ${Array.isArray(body) ? 'an array' : typeof body}`);
-  const av = body.apiVersion;
-  const k = body.kind;
-  if (k === undefined || k === '') throw errors.badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(body))}'`);
-  if (typeof k !== 'string') throw errors.badRequest(`json: cannot unmarshal ${typeof k} into Go struct field .kind of type string`);
-  if (av !== undefined && av !== '' && typeof av !== 'string') throw errors.badRequest(`json: cannot unmarshal ${typeof av} into Go struct field .apiVersion of type string`);
-  if (k !== kind) throw errors.badRequest(`${k} in version "${av ?? ''}" cannot be handled as a ${kind}: no kind "${k}" is registered for version "${av ?? ''}" in scheme`);
-  if (av && av !== apiVersion) {
-    throw errors.badRequest(`the API version in the data (${av}) does not match the expected API version (${apiVersion})`);
-  }
+  const av = body.apiVersion ?? '';
+  const k = body.kind ?? '';
+  if (typeof k !== 'string') throw errors.badRequest(`json: cannot unmarshal ${jsonType(k)} into Go struct field .kind of type string`);
+  if (typeof av !== 'string') throw errors.badRequest(`json: cannot unmarshal ${jsonType(av)} into Go struct field .apiVersion of type string`);
+  if (k !== '' && k !== kind) throw errors.badRequest(`${k} in version "${av}" cannot be handled as a ${kind}: no kind "${k}" is registered for version "${av}" in scheme`);
+  if (av !== '' && av !== apiVersion) throw errors.badRequest(`the API version in the data (${av}) does not match the expected API version (${apiVersion})`);
   body.apiVersion = apiVersion;
+  body.kind = kind;
   if (body.metadata === undefined || body.metadata === null) body.metadata = {};
-  if (!isPlainObject(body.metadata)) throw errors.badRequest('json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta: metadata must be an object');
+  if (!isPlainObject(body.metadata)) throw errors.badRequest(`${kind} in version "${apiVersion}" cannot be handled as a ${kind}: json: cannot unmarshal ${jsonType(body.metadata)} into Go struct field ${kind}.metadata of type v1.ObjectMeta`);
   return body as KObject;
 }
 
-function truncate(s: string): string {
-  return s.length > 200 ? s.slice(0, 200) + '...' : s;
+function jsonType(v: unknown): string {
+  return Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

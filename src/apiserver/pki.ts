@@ -5,6 +5,7 @@
 // so kubeconfigs written earlier keep working; a serving certificate whose names no longer cover
 // the bind address is re-issued from the same CA.
 
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { builtinResources, groupVersion, type ResourceInfo } from '../api/resources.js';
 import { errors, StatusError } from '../api/errors.js';
 import { fieldsOf } from '../api/selectors/fields.js';
-import { openapiV3Discovery, openapiV3Document } from '../api/openapi/index.js';
+import { openapiV2Document, openapiV2ProtobufType, openapiV3Discovery, openapiV3Document } from '../api/openapi/index.js';
 import type { Store } from '../storage/store.js';
 import { anonymousPaths, type Authenticator, type UserInfo } from './authn.js';
 import { Discovery, servedGroups, serverVersion } from './discovery.js';
@@ -35,8 +35,8 @@ export interface ApiServerConfig {
   authenticator: Authenticator;
   serviceCidr?: string;
   nodePortRange?: [number, number];
-  /** Address and port clients reach the API server on (the `kubernetes` endpoints). */
-  advertise?: { address: string; port: number };
+  /** Port clients reach the API server on (the `kubernetes` service's targetPort). */
+  advertisePort?: number;
   bookmarkIntervalMs?: number;
   log?: (msg: string) => void;
 }
@@ -107,7 +107,7 @@ export class ApiServer implements ServerContext {
     }
     const svcStore = this.storeFor('', 'services')!;
     if (!(await this.store.get(svcStore.key('default', 'kubernetes')))) {
-      const port = this.cfg.advertise?.port ?? 6443;
+      const port = this.cfg.advertisePort || 6443;
       await this.ignoreExists(
         svcStore.create(
           'default',
@@ -121,21 +121,26 @@ export class ApiServer implements ServerContext {
         ),
       );
     }
-    if (this.cfg.advertise) {
-      const epStore = this.storeFor('', 'endpoints')!;
-      const { address, port } = this.cfg.advertise;
-      await epStore.update(
-        'default',
-        'kubernetes',
-        (cur) => ({
-          apiVersion: 'v1',
-          kind: 'Endpoints',
-          metadata: { ...(cur?.metadata ?? {}), name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-          subsets: [{ addresses: [{ ip: address }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
-        }),
-        ctx,
-      );
-    }
+  }
+
+  /**
+   * Points the `kubernetes` service's Endpoints at where the API server listens. Upstream
+   * forbids loopback endpoint addresses, so a server bound to loopback only has none.
+   */
+  async reconcileKubernetesEndpoints(address: string, port: number): Promise<void> {
+    if (address.startsWith('127.') || address === '::1' || port === 0) return;
+    const epStore = this.storeFor('', 'endpoints')!;
+    await epStore.update(
+      'default',
+      'kubernetes',
+      (cur) => ({
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { ...(cur?.metadata ?? {}), name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+        subsets: [{ addresses: [{ ip: address }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
+      }),
+      { dryRun: false },
+    );
   }
 
   private async ignoreExists(p: Promise<unknown>): Promise<void> {
@@ -191,6 +196,15 @@ export class ApiServer implements ServerContext {
         return sendText(res, 200, 'ok');
       case '/version':
         return sendJson(res, 200, serverVersion);
+    }
+    if (path === '/openapi/v2') {
+      const doc = openapiV2Document();
+      if ((req.headers.accept ?? '').includes('protobuf')) {
+        res.writeHead(200, { 'Content-Type': openapiV2ProtobufType, 'Content-Length': doc.protobuf.length, ETag: `"${doc.etag}"` });
+        res.end(doc.protobuf);
+        return;
+      }
+      return sendJson(res, 200, doc.json, { ETag: `"${doc.etag}"` });
     }
     if (path === '/openapi/v3') {
       return sendJson(res, 200, openapiV3Discovery(servedGroups().flatMap((g) => g.versions.map((v) => groupVersion({ group: g.group, version: v })))));

@@ -4,6 +4,7 @@
 
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
 import type https from 'node:https';
 import { openStore } from '../storage/index.js';
 import type { Store } from '../storage/store.js';
@@ -45,7 +46,7 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
   const store = await openStore(endpoint);
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
-    const advertise = opts.advertiseAddress ?? (opts.bindAddress === '0.0.0.0' || opts.bindAddress === '::' ? '127.0.0.1' : opts.bindAddress);
+    const advertise = opts.advertiseAddress ?? (opts.bindAddress === '0.0.0.0' || opts.bindAddress === '::' ? hostAddress() : opts.bindAddress);
     const ips = [...new Set(['127.0.0.1', advertise, ...opts.tlsSan.filter(isIp)])];
     const dnsNames = [...new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...opts.tlsSan.filter((s) => !isIp(s))])];
     const pki = await ensurePki(opts.dataDir, { dnsNames, ips });
@@ -54,7 +55,7 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
       authenticator: newAuthenticator({ tokenFile: opts.tokenAuthFile }),
       serviceCidr: opts.serviceCidr,
       nodePortRange: opts.serviceNodePortRange,
-      advertise: { address: advertise, port: opts.httpsListenPort },
+      advertisePort: opts.httpsListenPort,
       log,
     });
     await api.start();
@@ -69,6 +70,7 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
         }),
     );
     const port = boundPort(server);
+    await api.reconcileKubernetesEndpoints(advertise, port);
     const kubeconfig = opts.writeKubeconfig ?? join(opts.dataDir, 'kubeconfig.yaml');
     const host = advertise.includes(':') ? `[${advertise}]` : advertise;
     writeKubeconfig(kubeconfig, { server: `https://${host}:${port}`, caPem: pki.ca.cert, clientCertPem: pki.admin.cert, clientKeyPem: pki.admin.key });
@@ -88,6 +90,14 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     for (const c of cleanups) await c();
     throw err;
   }
+}
+
+/** The machine's first non-internal IPv4 address (what k3s calls the node IP), else loopback. */
+function hostAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }
 
 function isIp(s: string): boolean {

@@ -6,6 +6,7 @@ import { findUnknownFields } from './unknown.js';
 
 export type { GroupVersionKind, ListType, PatchStrategy, Schema, Schemas } from './schema.js';
 export { loadSchemas } from './load.js';
+export { typeError } from './typecheck.js';
 export { groupVersionOfOpenapiPath, openapiV3Discovery, openapiV3Document, openapiV3Path } from './document.js';
 export { openapiV2Document, openapiV2ProtobufAccept, openapiV2ProtobufType, type OpenapiV2 } from './v2.js';
 

@@ -65,8 +65,7 @@ export function resolve(schemas: Schemas, s: Schema | undefined): Schema | undef
 export function propertyOf(schemas: Schemas, s: Schema | undefined, key: string): Schema | undefined {
   const obj = resolve(schemas, s);
   if (!obj) return undefined;
-  const p = obj.properties?.[key];
-  if (p) return p;
+  if (obj.properties && Object.hasOwn(obj.properties, key)) return obj.properties[key];
   if (typeof obj.additionalProperties === 'object') return obj.additionalProperties;
   return undefined;
 }

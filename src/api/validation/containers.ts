@@ -211,7 +211,8 @@ export function validateVolumeMounts(mountsV: unknown, devicesV: unknown, volume
   return errs;
 }
 
-function validatePortNumOrName(port: unknown, p: string): FieldError[] {
+/** An IntOrString port: a number in 1..65535 or an IANA service name. */
+export function validatePortNumOrName(port: unknown, p: string): FieldError[] {
   if (typeof port === 'number') return isValidPortNum(port).map((m) => field.invalid(p, port, m));
   return isValidPortName(str(port)).map((m) => field.invalid(p, str(port), m));
 }

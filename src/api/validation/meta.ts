@@ -3,7 +3,7 @@
 
 import { field, type FieldError } from '../errors.js';
 import { isDNS1123Label, isLabelValue, isQualifiedName } from './names.js';
-import { child, fieldImmutableErrorMsg, goStringSlice, immutable, index, isObj, isSet, list, nonNegative, obj, objList, str, strEntries, strList, type Obj } from './util.js';
+import { child, fieldImmutableErrorMsg, goStringSlice, immutable, index, isObj, isSet, list, nonNegative, obj, objList, str, strEntries, strList, text, type Obj } from './util.js';
 
 export type NameFn = (name: string, prefix: boolean) => string[];
 
@@ -62,15 +62,23 @@ export function validateOwnerReferences(refs: unknown, p: string): FieldError[] 
   return errs;
 }
 
+/** core's extra rule: an unqualified finalizer name must be one of the standard ones. */
+function validateKubeFinalizerName(f: string, p: string): FieldError[] {
+  if (f.includes('/') || standardFinalizers.has(f)) return [];
+  return [field.invalid(p, f, 'name is neither a standard finalizer name nor is it fully qualified')];
+}
+
+/** A qualified name that is standard or fully qualified, all reported at `p`. */
+export function validateFinalizerName(f: string, p: string): FieldError[] {
+  return [...isQualifiedName(f).map((m) => field.invalid(p, f, m)), ...validateKubeFinalizerName(f, p)];
+}
+
 export function validateFinalizers(finalizers: unknown, p: string): FieldError[] {
   const errs: FieldError[] = [];
   const names = strList(finalizers);
   names.forEach((f, i) => {
     for (const m of isQualifiedName(f)) errs.push(field.invalid(p, f, m));
-    // core's extra rule: an unqualified name must be one of the standard ones.
-    if (!f.includes('/') && !standardFinalizers.has(f)) {
-      errs.push(field.invalid(index(p, i), f, 'name is neither a standard finalizer name nor is it fully qualified'));
-    }
+    errs.push(...validateKubeFinalizerName(f, index(p, i)));
   });
   if (names.includes('orphan') && names.includes('foregroundDeletion')) {
     errs.push(field.invalidRaw(p, goStringSlice(finalizers), 'finalizer orphan and foregroundDeletion cannot be both set'));
@@ -138,7 +146,7 @@ export function validateObjectMetaUpdate(newV: unknown, oldV: unknown, p = 'meta
   errs.push(...immutable(n.uid, o.uid, child(p, 'uid'), (v) => JSON.stringify(str(v))));
   errs.push(...immutable(n.creationTimestamp, o.creationTimestamp, child(p, 'creationTimestamp'), goTime));
   errs.push(...immutable(n.deletionTimestamp, o.deletionTimestamp, child(p, 'deletionTimestamp'), (v) => (isSet(v) ? goTime(v) : 'null')));
-  errs.push(...immutable(n.deletionGracePeriodSeconds, o.deletionGracePeriodSeconds, child(p, 'deletionGracePeriodSeconds'), (v) => (isSet(v) ? String(v) : 'null')));
+  errs.push(...immutable(n.deletionGracePeriodSeconds, o.deletionGracePeriodSeconds, child(p, 'deletionGracePeriodSeconds'), (v) => (isSet(v) ? text(v) : 'null')));
   errs.push(...validateMetaCommon(n, p));
   return errs;
 }
@@ -178,7 +186,7 @@ export function validateLabelSelector(selV: unknown, p: string): FieldError[] {
     }
     for (const m of isQualifiedName(str(e.key))) errs.push(field.invalid(child(ep, 'key'), str(e.key), m));
     values.forEach((v, j) => {
-      for (const m of isLabelValue(String(v))) errs.push(field.invalid(index(child(ep, 'values'), j), String(v), m));
+      for (const m of isLabelValue(text(v))) errs.push(field.invalid(index(child(ep, 'values'), j), text(v), m));
     });
   });
   return errs;

@@ -9,7 +9,8 @@ export function maxLenError(length: number): string {
 
 export function regexError(msg: string, fmt: string, ...examples: string[]): string {
   if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join('or ')}regex used for validation is '${fmt}')`;
+  // Upstream joins "'a', " items with " or ", hence the double space before "or".
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 }
 
 export function emptyError(): string {
@@ -234,4 +235,30 @@ export function nameIsPathSegment(name: string, prefix: boolean): string[] {
 
 function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? name.slice(0, -2) + 'a' : name;
+}
+
+/**
+ * Upstream ValidateNonSpecialIP's checks for an already valid IP: endpoints and external IPs may
+ * not be unspecified, loopback or link-local.
+ */
+export function nonSpecialIPErrors(ip: string): string[] {
+  const family = isIP(ip);
+  if (family === 0) return ['must be a valid IP address'];
+  const errs: string[] = [];
+  if (family === 4) {
+    const [a, b, c] = ip.split('.').map(Number) as [number, number, number];
+    if (ip === '0.0.0.0') errs.push(`may not be unspecified (${ip})`);
+    if (a === 127) errs.push('may not be in the loopback range (127.0.0.0/8, ::1/128)');
+    if (a === 169 && b === 254) errs.push('may not be in the link-local range (169.254.0.0/16, fe80::/10)');
+    if (a === 224 && b === 0 && c === 0) errs.push('may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)');
+    return errs;
+  }
+  const lower = ip.toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (mapped) return nonSpecialIPErrors(mapped[1]!);
+  if (/^(0*:)*:?0*$/.test(lower) || lower === '::') errs.push(`may not be unspecified (${ip})`);
+  if (/^(0*:)*:?0*1$/.test(lower)) errs.push('may not be in the loopback range (127.0.0.0/8, ::1/128)');
+  if (/^fe[89ab][0-9a-f]:/.test(lower)) errs.push('may not be in the link-local range (169.254.0.0/16, fe80::/10)');
+  if (/^ff[0-9a-f]2:/.test(lower)) errs.push('may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)');
+  return errs;
 }

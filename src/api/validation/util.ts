@@ -32,6 +32,21 @@ export function objList(v: unknown): Obj[] {
   return list(v).map(obj);
 }
 
+/**
+ * Text of a scalar as the wire would carry it; objects become JSON. Never throws, even for objects
+ * whose own `toString` is not a function (as decoded JSON can contain).
+ */
+export function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (v === undefined || v === null) return '';
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
@@ -41,7 +56,7 @@ export function optStr(v: unknown): string | undefined {
 }
 
 export function strList(v: unknown): string[] {
-  return list(v).map((x) => (typeof x === 'string' ? x : String(x)));
+  return list(v).map(text);
 }
 
 export function num(v: unknown): number | undefined {
@@ -60,7 +75,7 @@ export function isSet(v: unknown): boolean {
 /** Map entries as strings (a map of strings on the wire). */
 export function strEntries(v: unknown): [string, string][] {
   if (!isObj(v)) return [];
-  return Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : String(x)]);
+  return Object.entries(v).map(([k, x]) => [k, text(x)]);
 }
 
 export function strMap(v: unknown): Record<string, string> {

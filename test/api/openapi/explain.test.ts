@@ -1,6 +1,6 @@
-// The proof that the served OpenAPI v3 documents are what real clients expect: real kubectl
+// The proof that the served OpenAPI documents are what real clients expect: real kubectl
 // (1.27 and 1.33) runs `kubectl explain` against a throwaway server that serves only legacy
-// discovery and skiff's /openapi/v3 documents.
+// discovery and skiff's /openapi/v3 and /openapi/v2 (protobuf, which kubectl 1.27 requires) documents.
 
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
@@ -35,34 +35,37 @@ function resourceList(gv: string): object {
   };
 }
 
-type Reply = object | string | { type: string; body: Buffer };
+/** A JSON body (already serialized or not), or raw bytes of a content type. */
+type Reply = { json: object | string } | { type: string; body: Buffer };
 
 function route(path: string, accept: string): Reply | undefined {
-  if (path === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+  if (path === '/api') return { json: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] } };
   if (path === '/apis') {
     const groups = [...new Set(builtinResources.filter((r) => r.group).map((r) => r.group))];
     return {
-      kind: 'APIGroupList',
-      apiVersion: 'v1',
-      groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' } })),
+      json: {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' } })),
+      },
     };
   }
-  if (path === '/version') return { major: '1', minor: '31', gitVersion: 'v1.31.0' };
-  if (path === '/openapi/v3') return openapiV3Discovery(gvs);
+  if (path === '/version') return { json: { major: '1', minor: '31', gitVersion: 'v1.31.0' } };
+  if (path === '/openapi/v3') return { json: openapiV3Discovery(gvs) };
   if (path === '/openapi/v2') {
     const doc = openapiV2Document(builtinResources);
-    return accept.includes('protobuf') ? { type: openapiV2ProtobufType, body: doc.protobuf } : doc.json;
+    return accept.includes('protobuf') ? { type: openapiV2ProtobufType, body: doc.protobuf } : { json: doc.json };
   }
   if (path.startsWith('/openapi/v3/')) {
     const gv = groupVersionOfOpenapiPath(path);
-    return gv && gvs.includes(gv) ? openapiV3Document(gv, builtinResources).body : undefined;
+    return gv && gvs.includes(gv) ? { json: openapiV3Document(gv, builtinResources).body } : undefined;
   }
   const m = /^\/apis?\/(.+)$/.exec(path);
-  if (m && gvs.includes(m[1] as string)) return resourceList(m[1] as string);
+  if (m && gvs.includes(m[1] as string)) return { json: resourceList(m[1] as string) };
   return undefined;
 }
 
-describe('kubectl explain against the served OpenAPI v3 documents', { skip: kubectls.length === 0 && 'no kubectl installed' }, () => {
+describe('kubectl explain against the served OpenAPI documents', { skip: kubectls.length === 0 && 'no kubectl installed' }, () => {
   let server: Server;
   let dir: string;
   let kubeconfig: string;
@@ -79,13 +82,13 @@ describe('kubectl explain against the served OpenAPI v3 documents', { skip: kube
         res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
         return;
       }
-      if ('body' in out && Buffer.isBuffer(out.body)) {
+      if ('body' in out) {
         res.writeHead(200, { 'content-type': out.type });
         res.end(out.body);
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(typeof out === 'string' ? out : JSON.stringify(out));
+      res.end(typeof out.json === 'string' ? out.json : JSON.stringify(out.json));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
