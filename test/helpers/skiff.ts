@@ -34,7 +34,8 @@ export interface SkiffServer {
   /** A raw HTTPS request with the admin client certificate. */
   request(method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
   tls: { ca: string; cert: string; key: string };
-  stop(): Promise<void>;
+  /** Stops the server; removes the data dir unless `keepData` (to start again on it). */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
 export async function startSkiff(opts: { datastore?: string; extraArgs?: string[]; dataDir?: string } = {}): Promise<SkiffServer> {
@@ -94,7 +95,9 @@ export async function startSkiff(opts: { datastore?: string; extraArgs?: string[
     request(method, path, body, headers = {}) {
       return new Promise((res, rej) => {
         const u = new URL(path, url);
-        const req = https.request(u, { method, agent, headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers } }, (r) => {
+        // An explicit length: node sends DELETE bodies neither chunked nor sized otherwise.
+        const sized = body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {};
+        const req = https.request(u, { method, agent, headers: { Accept: 'application/json', ...sized, ...headers } }, (r) => {
           const chunks: Buffer[] = [];
           r.on('data', (c: Buffer) => chunks.push(c));
           r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks).toString() }));
@@ -104,7 +107,7 @@ export async function startSkiff(opts: { datastore?: string; extraArgs?: string[
         req.end(body);
       });
     },
-    async stop() {
+    async stop(o = {}) {
       if (stopped) return;
       stopped = true;
       agent.destroy();
@@ -115,7 +118,7 @@ export async function startSkiff(opts: { datastore?: string; extraArgs?: string[
         await exited;
         clearTimeout(t);
       }
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -17,7 +17,7 @@ import {
   validateServiceAccountUpdate,
 } from './config.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
-import { nameIsDNSSubdomain } from './names.js';
+import { isDNS1123Subdomain, isValidIP, nameIsDNSSubdomain } from './names.js';
 import {
   validateEndpointSlice,
   validateEndpointSliceUpdate,
@@ -38,7 +38,6 @@ import { validateEndpoints, validateEndpointsUpdate, validateService, validateSe
 import { validatePersistentVolume, validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate, validatePersistentVolumeUpdate } from './storage.js';
 import { obj, objList, str, type Obj } from './util.js';
 import { validateWorkload, validateWorkloadStatusUpdate, validateWorkloadUpdate } from './workloads.js';
-import { isValidIP, isDNS1123Subdomain } from './names.js';
 
 interface KindValidators {
   create(o: Obj): FieldError[];

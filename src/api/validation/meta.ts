@@ -3,7 +3,7 @@
 
 import { field, type FieldError } from '../errors.js';
 import { isDNS1123Label, isLabelValue, isQualifiedName } from './names.js';
-import { child, fieldImmutableErrorMsg, goStringSlice, immutable, index, isObj, isSet, list, nonNegative, obj, objList, str, strEntries, strList, text, type Obj } from './util.js';
+import { child, goStringSlice, immutable, index, isObj, isSet, list, nonNegative, obj, objList, str, strEntries, strList, text, type Obj } from './util.js';
 
 export type NameFn = (name: string, prefix: boolean) => string[];
 
@@ -236,4 +236,3 @@ export function labelSelectorMatches(selV: unknown, labels: Record<string, strin
   return result;
 }
 
-export { fieldImmutableErrorMsg };

@@ -47,8 +47,11 @@ function validateSelectorAndTemplate(kind: Kind, spec: Obj): FieldError[] {
   const labels = strMap(tplMeta.labels);
   const matches = labelSelectorMatches(spec.selector, labels);
   if (matches === undefined) {
-    errs.push(field.invalidRaw('spec.selector', goLabelSelector(spec.selector), kind === 'StatefulSet' ? '' : 'invalid label selector'));
-    if (kind !== 'DaemonSet') return errs;
+    // An unusable selector: the others stop here; a DaemonSet's template is still checked.
+    if (kind !== 'DaemonSet') {
+      errs.push(field.invalidRaw('spec.selector', goLabelSelector(spec.selector), kind === 'StatefulSet' ? '' : 'invalid label selector'));
+      return errs;
+    }
   } else if (!matches && !(isObj(spec.selector) && isEmptySelector(spec.selector))) {
     errs.push(field.invalidRaw('spec.template.metadata.labels', goStringMap(tplMeta.labels), '`selector` does not match template `labels`'));
   }
@@ -225,7 +228,7 @@ export function validateWorkloadStatusUpdate(kind: Kind, n: Obj, o: Obj): FieldE
     const replicas = num(status.replicas) ?? 0;
     for (const c of ['readyReplicas', 'availableReplicas', 'updatedReplicas', 'currentReplicas', 'fullyLabeledReplicas']) {
       const v = num(status[c]);
-      if (v !== undefined && v > replicas && !(kind === 'Deployment' && c === 'updatedReplicas')) {
+      if (v !== undefined && v > replicas) {
         errs.push(field.invalid(`status.${c}`, v, 'cannot be greater than status.replicas'));
       }
     }

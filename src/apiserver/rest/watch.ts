@@ -101,7 +101,11 @@ export async function watch(s: Scope): Promise<void> {
     },
   };
 
-  const deadline = setTimeout(close, timeoutSeconds * 1000);
+  // Like upstream, a bookmark just before the timeout lets the client resume without a relist.
+  const deadline = setTimeout(() => {
+    if (bookmarks) write(encode('BOOKMARK', bookmarkJson(s, Math.max(lastRv, cache.revision), false)));
+    close();
+  }, timeoutSeconds * 1000);
   res.on('close', close);
   s.server.shutdown.addEventListener('abort', close);
 
