@@ -66,3 +66,8 @@ export class Histogram {
 export function r2(n: number): number {
   return Math.round(n * 100) / 100;
 }
+
+/** Monotonic milliseconds, comparable across the threads of this process (CLOCK_MONOTONIC). */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}

@@ -120,13 +120,16 @@ export class Quantity {
   add(other: Quantity): Quantity {
     const format = this.isZero() ? other.format : this.format;
     if (this.big === undefined && other.big === undefined) {
-      let nano = this.nano + other.nano;
+      // Both parts are safe integers; their sum is exact exactly when it is still safe.
       let int = this.int + other.int;
-      if (nano >= NANO) {
-        nano -= NANO;
-        int += 1;
+      let nano = this.nano + other.nano;
+      if (Number.isSafeInteger(int)) {
+        if (nano >= NANO) {
+          nano -= NANO;
+          int += 1;
+        }
+        return Quantity.fromParts(int, nano, format);
       }
-      if (Number.isSafeInteger(int)) return Quantity.fromParts(int, nano, format);
     }
     return Quantity.fromBig(format, this.nanos() + other.nanos());
   }
@@ -148,9 +151,12 @@ export class Quantity {
     return this.int + 1;
   }
 
-  /** Value in thousandths rounded away from zero (upstream MilliValue()), e.g. CPU millicores. */
+  /**
+   * Value in thousandths rounded away from zero (upstream MilliValue()), e.g. CPU millicores.
+   * Exact while the result is a safe integer (values up to about 9e12); nearest float beyond.
+   */
   milliValue(): number {
-    if (this.big !== undefined) return Number(roundAway(this.big, 1_000_000n));
+    if (this.big !== undefined || Math.abs(this.int) >= 9e12) return Number(roundAway(this.nanos(), 1_000_000n));
     const whole = this.int * 1000 + Math.floor(this.nano / 1_000_000);
     return this.nano % 1_000_000 !== 0 && this.int >= 0 ? whole + 1 : whole;
   }

@@ -101,6 +101,13 @@ describe('Quantity arithmetic', () => {
     assert.equal(mustParseQuantity('1Gi').roundUpMilli().toString(), '1Gi');
   });
 
+  it('stays exact around 2^53', () => {
+    const a = mustParseQuantity('-8Pi');
+    const b = mustParseQuantity('1.1');
+    assert.equal(a.add(b).sub(b).cmp(a), 0);
+    assert.equal(mustParseQuantity('8Pi').add(mustParseQuantity('1')).toString(), '9007199254740993');
+  });
+
   it('adds and compares across formats', () => {
     const sum = sumQuantities(['100m', '1', '0.5'].map((s) => mustParseQuantity(s)));
     assert.equal(sum.toString(), '1600m');

@@ -1,0 +1,263 @@
+// The five measurements of the API server benchmark, run in order against one server:
+// creates → GETs by name → list of N pods → watch fan-out → memory with many pods.
+// Each returns plain JSON-able numbers; CPU use of the server and of the benchmark process
+// (all its threads) during the phase is reported beside them, to show which side saturated.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Histogram, nowMs, r2 } from './histogram.js';
+import { Client } from './client.js';
+import type { LoadPool, MergedLoad } from './pool.js';
+import type { BenchServer } from './server.js';
+import { configMap } from './objects.js';
+
+export interface Options {
+  quick: boolean;
+  workers: number;
+  clients: number;
+  durationMs: number;
+  maxCreates: number;
+  listPods: number;
+  listRepeats: number;
+  watchers: number;
+  watchRate: number;
+  watchSeconds: number;
+  memoryPods: number;
+  memoryNamespaces: number;
+  podClients: number;
+}
+
+export interface Ctx {
+  server: BenchServer;
+  pool: LoadPool;
+  client: Client;
+  opts: Options;
+  log: (m: string) => void;
+}
+
+const MiB = 1024 * 1024;
+const kubectlTableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+
+/** Starts measuring CPU; the returned function gives % of one core for server and bench. */
+function cpuMeter(ctx: Ctx): () => { serverCpuPct: number; benchCpuPct: number } {
+  const t0 = performance.now();
+  const s0 = ctx.server.cpuSeconds();
+  const b0 = process.cpuUsage();
+  return () => {
+    const wall = (performance.now() - t0) / 1000;
+    const b = process.cpuUsage(b0);
+    return {
+      serverCpuPct: Math.round(((ctx.server.cpuSeconds() - s0) / wall) * 100),
+      benchCpuPct: Math.round(((b.user + b.system) / 1e6 / wall) * 100),
+    };
+  };
+}
+
+function summary(r: MergedLoad) {
+  return {
+    ok: r.ok,
+    seconds: r2(r.seconds),
+    perSecond: Math.round(r.perSecond),
+    p50Ms: r2(r.hist.percentile(0.5)),
+    p99Ms: r2(r.hist.percentile(0.99)),
+    maxMs: r2(r.hist.max),
+    failures: r.statuses,
+    ...(r.firstError ? { firstError: r.firstError } : {}),
+  };
+}
+
+export async function createsPhase(ctx: Ctx) {
+  const { pool, client, opts } = ctx;
+  await client.ensureNamespace('bench-warm');
+  await client.ensureNamespace('bench-cm');
+  // Warm-up outside the measurement: opens every keep-alive connection, warms the JIT.
+  await pool.load({ op: 'createConfigMap', durationMs: 5000, maxOps: 2000, namespaces: ['bench-warm'] }, opts.clients);
+  const cpu = cpuMeter(ctx);
+  const r = await pool.load({ op: 'createConfigMap', durationMs: opts.durationMs, maxOps: opts.maxCreates, namespaces: ['bench-cm'] }, opts.clients);
+  return { clients: opts.clients, ...summary(r), ...cpu() };
+}
+
+export async function getsPhase(ctx: Ctx, existing: number) {
+  const { pool, opts } = ctx;
+  const cpu = cpuMeter(ctx);
+  const r = await pool.load({ op: 'getConfigMap', durationMs: opts.durationMs, maxOps: 0, namespaces: ['bench-cm'], existing }, opts.clients);
+  return { clients: opts.clients, existing, ...summary(r), ...cpu() };
+}
+
+async function timeList(ctx: Ctx, path: string, accept: string | undefined, repeats: number) {
+  await ctx.client.request('GET', path, { discard: true, ...(accept ? { accept } : {}) }); // warm-up
+  const times: number[] = [];
+  let bytes = 0;
+  const cpu = cpuMeter(ctx);
+  for (let i = 0; i < repeats; i++) {
+    const res = await ctx.client.request('GET', path, { discard: true, ...(accept ? { accept } : {}) });
+    if (res.status !== 200) throw new Error(`GET ${path}: HTTP ${res.status}`);
+    times.push(res.ms);
+    bytes = res.bytes;
+  }
+  times.sort((a, b) => a - b);
+  const at = (p: number) => r2(times[Math.min(times.length - 1, Math.ceil(times.length * p) - 1)] ?? 0);
+  return { p50Ms: at(0.5), p99Ms: at(0.99), minMs: r2(times[0] ?? 0), bytes, MiB: r2(bytes / MiB), ...cpu() };
+}
+
+export async function listPhase(ctx: Ctx) {
+  const { pool, client, opts } = ctx;
+  const ns = 'bench-list';
+  await client.ensureNamespace(ns);
+  const made = await pool.load({ op: 'createPod', durationMs: 30 * 60_000, maxOps: opts.listPods, namespaces: [ns] }, opts.podClients);
+  if (made.ok !== opts.listPods) throw new Error(`created ${made.ok} of ${opts.listPods} pods: ${JSON.stringify(made.statuses)} ${made.firstError}`);
+  const path = `/api/v1/namespaces/${ns}/pods`;
+  // Check once that the list is complete and the pods are what we meant (Pending, ~3 KB).
+  const check = await client.must('GET', path, 200);
+  const parsed = JSON.parse(check.body) as { items: { status?: { phase?: string } }[] };
+  if (parsed.items.length !== opts.listPods) throw new Error(`list returned ${parsed.items.length} pods, expected ${opts.listPods}`);
+  const pending = parsed.items.filter((p) => p.status?.phase === 'Pending').length;
+  return {
+    pods: opts.listPods,
+    podCreatesPerSecond: Math.round(made.perSecond),
+    avgPodBytes: Math.round(check.bytes / opts.listPods),
+    pendingPods: pending,
+    plain: await timeList(ctx, path, undefined, opts.listRepeats),
+    rv0: await timeList(ctx, `${path}?resourceVersion=0`, undefined, opts.listRepeats),
+    table: await timeList(ctx, path, kubectlTableAccept, opts.listRepeats),
+  };
+}
+
+/**
+ * 1 writer, `watchers` watch streams. The writer PUTs ConfigMaps at a fixed rate (open loop: it
+ * does not slow down when the server does, up to 500 requests in flight), each carrying its
+ * sequence number and its send time on the monotonic clock the watchers read too.
+ */
+export async function watchPhase(ctx: Ctx) {
+  const { pool, client, opts } = ctx;
+  const ns = 'bench-watch';
+  const objects = 100;
+  await client.ensureNamespace(ns);
+  for (let i = 0; i < objects; i++) await client.must('POST', `/api/v1/namespaces/${ns}/configmaps`, 201, configMap(ns, `w-${i}`, { seq: '-1', ts: '0' }));
+  const listed = JSON.parse((await client.must('GET', `/api/v1/namespaces/${ns}/configmaps`, 200)).body) as { metadata: { resourceVersion: string } };
+  const rv = listed.metadata.resourceVersion;
+  const total = opts.watchRate * opts.watchSeconds;
+  const openStarted = performance.now();
+  await pool.watchOpen(`/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${rv}`, opts.watchers, total);
+  const openMs = performance.now() - openStarted;
+  const memBefore = ctx.server.memory();
+
+  // The writer has its own connections (64, opened before the clock starts); requests beyond
+  // that queue in the agent, and that wait counts in the delivery latency as it would for a client.
+  const writer = new Client(ctx.server.url, ctx.server.tls, 64);
+  await writer.warm(64);
+  const cpu = cpuMeter(ctx);
+  const writeHist = new Histogram();
+  let acked = 0;
+  let failed = 0;
+  let firstWriteError = '';
+  let inFlight = 0;
+  let issued = 0;
+  const maxInFlight = 500;
+  const t0 = nowMs();
+  const writes: Promise<void>[] = [];
+  while (issued < total) {
+    const due = Math.min(total, Math.floor(((nowMs() - t0) * opts.watchRate) / 1000) + 1);
+    while (issued < due && inFlight < maxInFlight) {
+      const seq = issued++;
+      const name = `w-${seq % objects}`;
+      const sent = nowMs();
+      const body = JSON.stringify(configMap(ns, name, { seq: String(seq), ts: sent.toFixed(3), pad: 'x'.repeat(100) }));
+      inFlight++;
+      writes.push(
+        writer.request('PUT', `/api/v1/namespaces/${ns}/configmaps/${name}`, { body }).then(
+          (res) => {
+            inFlight--;
+            if (res.status === 200) {
+              acked++;
+              writeHist.record(nowMs() - sent);
+            } else {
+              failed++;
+              firstWriteError ||= `PUT ${name}: ${res.status} ${res.body.slice(0, 300)}`;
+            }
+          },
+          (err: unknown) => {
+            inFlight--;
+            failed++;
+            firstWriteError ||= String(err);
+          },
+        ),
+      );
+    }
+    await sleep(1);
+  }
+  await Promise.all(writes);
+  writer.close();
+  const writeSeconds = (nowMs() - t0) / 1000;
+  const usage = cpu();
+  const memDuring = ctx.server.memory();
+  const drainStarted = nowMs();
+  const w = await pool.watchDrain(acked, 120_000);
+  const drainMs = nowMs() - drainStarted;
+  return {
+    watchers: w.watchers,
+    openMs: Math.round(openMs),
+    targetRate: opts.watchRate,
+    writes: { sent: total, acked, failed, seconds: r2(writeSeconds), perSecond: Math.round(acked / writeSeconds), p50Ms: r2(writeHist.percentile(0.5)), p99Ms: r2(writeHist.percentile(0.99)), ...(firstWriteError ? { firstError: firstWriteError } : {}) },
+    expectedDeliveries: acked * w.watchers,
+    delivered: w.delivered,
+    missed: w.missed,
+    incompleteWatchers: w.incompleteWatchers,
+    duplicates: w.duplicates,
+    streamsEndedEarly: w.streamsEndedEarly,
+    p50Ms: r2(w.histogram.percentile(0.5)),
+    p99Ms: r2(w.histogram.percentile(0.99)),
+    maxMs: r2(w.histogram.max),
+    drainAfterWritesMs: Math.round(drainMs),
+    ...(w.firstError ? { firstError: w.firstError } : {}),
+    serverRssMiBWithWatchers: r2(memBefore.rss / MiB),
+    serverRssMiBAfterWrites: r2(memDuring.rss / MiB),
+    ...usage,
+  };
+}
+
+/**
+ * Fills the server to `memoryPods` pods in total (the list phase's pods count towards it), then
+ * lists every namespace (each list walks the cache) and reads the server's VmRSS and VmHWM.
+ */
+export async function memoryPhase(ctx: Ctx, podsSoFar: number) {
+  const { pool, client, opts } = ctx;
+  const namespaces = Array.from({ length: opts.memoryNamespaces - 1 }, (_, i) => `mem-${i}`);
+  for (const ns of namespaces) await client.ensureNamespace(ns);
+  const toCreate = Math.max(0, opts.memoryPods - podsSoFar);
+  const cpu = cpuMeter(ctx);
+  const made = await pool.load({ op: 'createPod', durationMs: 60 * 60_000, maxOps: toCreate, namespaces, offset: podsSoFar }, opts.podClients);
+  const createUsage = cpu();
+  if (made.ok !== toCreate) ctx.log(`memory phase: created ${made.ok} of ${toCreate} pods: ${JSON.stringify(made.statuses)} ${made.firstError}`);
+  let listed = 0;
+  let listBytes = 0;
+  const listStarted = performance.now();
+  for (const ns of ['bench-list', ...namespaces]) {
+    const res = await client.request('GET', `/api/v1/namespaces/${ns}/pods`, { discard: true });
+    if (res.status !== 200) throw new Error(`GET pods in ${ns}: HTTP ${res.status}`);
+    listBytes += res.bytes;
+    listed++;
+  }
+  const listAllMs = performance.now() - listStarted;
+  await sleep(1000);
+  const mem = ctx.server.memory();
+  // One cluster-wide list of everything, as `kubectl get pods -A` without chunking would do.
+  const all = await client.request('GET', '/api/v1/pods', { discard: true });
+  const memAfterAll = ctx.server.memory();
+  return {
+    pods: podsSoFar + made.ok,
+    namespaces: opts.memoryNamespaces,
+    created: made.ok,
+    createClients: opts.podClients,
+    createsPerSecond: Math.round(made.perSecond),
+    createP50Ms: r2(made.hist.percentile(0.5)),
+    createP99Ms: r2(made.hist.percentile(0.99)),
+    createFailures: made.statuses,
+    ...createUsage,
+    namespaceListsMs: Math.round(listAllMs),
+    namespaceListsMiB: r2(listBytes / MiB),
+    namespacesListed: listed,
+    rssMiB: r2(mem.rss / MiB),
+    hwmMiB: r2(mem.hwm / MiB),
+    clusterWideList: { status: all.status, ms: Math.round(all.ms), MiB: r2(all.bytes / MiB), rssMiBAfter: r2(memAfterAll.rss / MiB), hwmMiBAfter: r2(memAfterAll.hwm / MiB) },
+  };
+}
