@@ -2,7 +2,11 @@
 // HTTPS (keep-alive, admin client certificate) by load-generator worker threads in this process.
 //
 // Usage: node dist/bench/apiserver.bench.js [--backends sqlite,etcd] [--quick] [--workers 2]
-//        [--cpu-prof DIR] [--watchers 1000] [--memory-pods 150000] [--etcd-memory-pods N]
+//        [--cpu-prof DIR] [--phases creates,gets,list,watch,memory] [--etcd-memory-pods N]
+//        sizes: [--clients 50] [--seconds 10] [--creates 20000] [--list-pods 10000]
+//        [--list-repeats 20] [--watchers 1000] [--watch-rate 1000] [--watch-seconds 10]
+//        [--memory-pods 150000] [--memory-namespaces 100] [--pod-clients 200]
+// A CPU profile of the server (--cpu-prof DIR) is summarized by dist/bench/apiserver/profile-summary.js.
 //
 // Measures, per backend: ConfigMap creates/s and GETs/s (50 clients, ~10 s each), list latency of
 // 10,000 ~3 KB pods (plain, resourceVersion=0, kubectl's Table), watch fan-out (1,000 watchers,
@@ -14,12 +18,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { startEtcd } from '../test/helpers/etcd.js';
+import { ETCD_BIN, startEtcd } from '../test/helpers/etcd.js';
 import { Client } from './apiserver/client.js';
 import { createsPhase, getsPhase, listPhase, memoryPhase, watchPhase, type Ctx, type Options } from './apiserver/phases.js';
 import { LoadPool } from './apiserver/pool.js';
 import { printTable } from './apiserver/report.js';
-import { repoRoot, startServer } from './apiserver/server.js';
+import { findPid, repoRoot, startServer } from './apiserver/server.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,10 +59,13 @@ async function runBackend(backend: string, opts: Options, cpuProfDir: string | u
   };
   try {
     let datastore = backend;
+    let etcdPid: number | undefined;
     if (backend === 'etcd') {
       const etcd = await startEtcd();
       defer(() => etcd.stop());
       datastore = `etcd://${etcd.endpoint}`;
+      // Only read (its memory), never signalled: the helper stops etcd itself.
+      etcdPid = findPid([ETCD_BIN, `http://${etcd.endpoint}`]);
     } else if (backend === 'memory') {
       datastore = 'memory://';
     } else if (backend !== 'sqlite') {
@@ -71,7 +78,7 @@ async function runBackend(backend: string, opts: Options, cpuProfDir: string | u
     defer(() => pool.close());
     const client = new Client(server.url, server.tls);
     defer(() => client.close());
-    const ctx: Ctx = { server, pool, client, opts, log };
+    const ctx: Ctx = { server, pool, client, opts, log, ...(etcdPid ? { etcdPid } : {}) };
     const started = Date.now();
     const step = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
       log(`${backend}: ${name}...`);
@@ -80,11 +87,13 @@ async function runBackend(backend: string, opts: Options, cpuProfDir: string | u
       log(`${backend}: ${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s: ${JSON.stringify(r).slice(0, 400)}`);
       return r;
     };
-    const creates = await step('creates', () => createsPhase(ctx));
-    const gets = await step('gets', () => getsPhase(ctx, creates.ok));
-    const list = await step('list', () => listPhase(ctx));
-    const watch = await step('watch', () => watchPhase(ctx));
-    const memory = await step('memory', () => memoryPhase(ctx, opts.listPods));
+    const on = (p: string) => opts.phases.includes(p);
+    // GETs read the ConfigMaps the create phase made.
+    const creates = on('creates') || on('gets') ? await step('creates', () => createsPhase(ctx)) : undefined;
+    const gets = on('gets') && creates ? await step('gets', () => getsPhase(ctx, creates.ok)) : undefined;
+    const list = on('list') ? await step('list', () => listPhase(ctx)) : undefined;
+    const watch = on('watch') ? await step('watch', () => watchPhase(ctx)) : undefined;
+    const memory = on('memory') ? await step('memory', () => memoryPhase(ctx, list ? opts.listPods : 0)) : undefined;
     return {
       backend,
       datastore: datastore.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:PORT'),
@@ -128,6 +137,7 @@ async function main(): Promise<void> {
     memoryPods: num('memory-pods', quick ? 20_000 : 150_000),
     memoryNamespaces: num('memory-namespaces', 100),
     podClients: num('pod-clients', 200),
+    phases: (arg('phases') ?? 'creates,gets,list,watch,memory').split(','),
   };
   // etcd's create rate can make 150,000 pods take long; this lets a run cap it for etcd only.
   const etcdMemoryPods = arg('etcd-memory-pods');

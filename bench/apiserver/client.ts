@@ -11,6 +11,8 @@ export interface Response {
   /** The body, unless the request asked to discard it. */
   body: string;
   ms: number;
+  /** Time until the first body byte arrived (the server's work before it started sending). */
+  firstByteMs: number;
 }
 
 export class Client {
@@ -33,11 +35,13 @@ export class Client {
       const req = https.request({ host: this.base.hostname, port: this.base.port, path, method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         let bytes = 0;
+        let firstByteMs = 0;
         res.on('data', (c: Buffer) => {
+          if (bytes === 0) firstByteMs = performance.now() - t0;
           bytes += c.length;
           if (!opts.discard) chunks.push(c);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, body: opts.discard ? '' : Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, body: opts.discard ? '' : Buffer.concat(chunks).toString(), ms: performance.now() - t0, firstByteMs }));
         res.on('error', reject);
       });
       req.on('error', reject);

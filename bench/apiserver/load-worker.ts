@@ -104,6 +104,7 @@ class Watchers {
   private otherEvents = 0;
   private firstError = '';
   private closed = 0;
+  private chunks = 0;
 
   constructor(private readonly job: WatchJob) {}
 
@@ -123,6 +124,7 @@ class Watchers {
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
             const now = nowMs();
+            this.chunks++;
             const text = rest + chunk;
             let start = 0;
             for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
@@ -190,6 +192,7 @@ class Watchers {
       duplicates: this.duplicates,
       otherEvents: this.otherEvents,
       streamsEndedEarly: this.closed,
+      chunks: this.chunks,
       errors: this.errors,
       firstError: this.firstError,
       hist: this.hist.toJSON(),

@@ -3,11 +3,13 @@
 // Each returns plain JSON-able numbers; CPU use of the server and of the benchmark process
 // (all its threads) during the phase is reported beside them, to show which side saturated.
 
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Histogram, nowMs, r2 } from './histogram.js';
 import { Client } from './client.js';
 import type { LoadPool, MergedLoad } from './pool.js';
-import type { BenchServer } from './server.js';
+import { procMemory, type BenchServer } from './server.js';
 import { configMap } from './objects.js';
 
 export interface Options {
@@ -24,6 +26,7 @@ export interface Options {
   memoryPods: number;
   memoryNamespaces: number;
   podClients: number;
+  phases: string[];
 }
 
 export interface Ctx {
@@ -32,22 +35,44 @@ export interface Ctx {
   client: Client;
   opts: Options;
   log: (m: string) => void;
+  /** The etcd server's PID when the backend is etcd (its memory is reported beside skiff's). */
+  etcdPid?: number;
 }
 
 const MiB = 1024 * 1024;
 const kubectlTableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
-/** Starts measuring CPU; the returned function gives % of one core for server and bench. */
-function cpuMeter(ctx: Ctx): () => { serverCpuPct: number; benchCpuPct: number } {
+/** Busy and total jiffies of the whole machine (first line of /proc/stat). */
+function machineJiffies(): { busy: number; total: number } {
+  const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+}
+
+/**
+ * Starts measuring CPU; the returned function gives % of one core used by the server (and the
+ * kernel part of it), by this benchmark process (all threads), and by everything else on the
+ * machine (other people's work on a shared machine shows up here).
+ */
+function cpuMeter(ctx: Ctx): () => { serverCpuPct: number; serverSysPct: number; benchCpuPct: number; otherCpuPct: number } {
   const t0 = performance.now();
   const s0 = ctx.server.cpuSeconds();
+  const k0 = ctx.server.sysSeconds();
   const b0 = process.cpuUsage();
+  const m0 = machineJiffies();
   return () => {
     const wall = (performance.now() - t0) / 1000;
     const b = process.cpuUsage(b0);
+    const m = machineJiffies();
+    const cores = cpus().length;
+    const machinePct = ((m.busy - m0.busy) / Math.max(1, m.total - m0.total)) * 100 * cores;
+    const serverCpuPct = Math.round(((ctx.server.cpuSeconds() - s0) / wall) * 100);
+    const benchCpuPct = Math.round(((b.user + b.system) / 1e6 / wall) * 100);
     return {
-      serverCpuPct: Math.round(((ctx.server.cpuSeconds() - s0) / wall) * 100),
-      benchCpuPct: Math.round(((b.user + b.system) / 1e6 / wall) * 100),
+      serverCpuPct,
+      serverSysPct: Math.round(((ctx.server.sysSeconds() - k0) / wall) * 100),
+      benchCpuPct,
+      otherCpuPct: Math.max(0, Math.round(machinePct - serverCpuPct - benchCpuPct)),
     };
   };
 }
@@ -86,17 +111,20 @@ export async function getsPhase(ctx: Ctx, existing: number) {
 async function timeList(ctx: Ctx, path: string, accept: string | undefined, repeats: number) {
   await ctx.client.request('GET', path, { discard: true, ...(accept ? { accept } : {}) }); // warm-up
   const times: number[] = [];
+  const firstByte: number[] = [];
   let bytes = 0;
   const cpu = cpuMeter(ctx);
   for (let i = 0; i < repeats; i++) {
     const res = await ctx.client.request('GET', path, { discard: true, ...(accept ? { accept } : {}) });
     if (res.status !== 200) throw new Error(`GET ${path}: HTTP ${res.status}`);
     times.push(res.ms);
+    firstByte.push(res.firstByteMs);
     bytes = res.bytes;
   }
   times.sort((a, b) => a - b);
-  const at = (p: number) => r2(times[Math.min(times.length - 1, Math.ceil(times.length * p) - 1)] ?? 0);
-  return { p50Ms: at(0.5), p99Ms: at(0.99), minMs: r2(times[0] ?? 0), bytes, MiB: r2(bytes / MiB), ...cpu() };
+  firstByte.sort((a, b) => a - b);
+  const at = (xs: number[], p: number) => r2(xs[Math.min(xs.length - 1, Math.ceil(xs.length * p) - 1)] ?? 0);
+  return { p50Ms: at(times, 0.5), p99Ms: at(times, 0.99), minMs: r2(times[0] ?? 0), firstByteP50Ms: at(firstByte, 0.5), bytes, MiB: r2(bytes / MiB), ...cpu() };
 }
 
 export async function listPhase(ctx: Ctx) {
@@ -204,6 +232,7 @@ export async function watchPhase(ctx: Ctx) {
     incompleteWatchers: w.incompleteWatchers,
     duplicates: w.duplicates,
     streamsEndedEarly: w.streamsEndedEarly,
+    eventsPerRead: r2(w.delivered / Math.max(1, w.chunks)),
     p50Ms: r2(w.histogram.percentile(0.5)),
     p99Ms: r2(w.histogram.percentile(0.99)),
     maxMs: r2(w.histogram.max),
@@ -231,7 +260,7 @@ export async function memoryPhase(ctx: Ctx, podsSoFar: number) {
   let listed = 0;
   let listBytes = 0;
   const listStarted = performance.now();
-  for (const ns of ['bench-list', ...namespaces]) {
+  for (const ns of [...(podsSoFar > 0 ? ['bench-list'] : []), ...namespaces]) {
     const res = await client.request('GET', `/api/v1/namespaces/${ns}/pods`, { discard: true });
     if (res.status !== 200) throw new Error(`GET pods in ${ns}: HTTP ${res.status}`);
     listBytes += res.bytes;
@@ -240,6 +269,7 @@ export async function memoryPhase(ctx: Ctx, podsSoFar: number) {
   const listAllMs = performance.now() - listStarted;
   await sleep(1000);
   const mem = ctx.server.memory();
+  const etcdMem = ctx.etcdPid ? procMemory(ctx.etcdPid) : undefined;
   // One cluster-wide list of everything, as `kubectl get pods -A` without chunking would do.
   const all = await client.request('GET', '/api/v1/pods', { discard: true });
   const memAfterAll = ctx.server.memory();
@@ -258,6 +288,7 @@ export async function memoryPhase(ctx: Ctx, podsSoFar: number) {
     namespacesListed: listed,
     rssMiB: r2(mem.rss / MiB),
     hwmMiB: r2(mem.hwm / MiB),
+    ...(etcdMem ? { etcdRssMiB: r2(etcdMem.rss / MiB) } : {}),
     clusterWideList: { status: all.status, ms: Math.round(all.ms), MiB: r2(all.bytes / MiB), rssMiBAfter: r2(memAfterAll.rss / MiB), hwmMiBAfter: r2(memAfterAll.hwm / MiB) },
   };
 }

@@ -95,6 +95,7 @@ export class LoadPool {
       duplicates: sum((r) => r.duplicates),
       otherEvents: sum((r) => r.otherEvents),
       streamsEndedEarly: sum((r) => r.streamsEndedEarly),
+      chunks: sum((r) => r.chunks),
       errors: sum((r) => r.errors),
       firstError: results.map((r) => r.firstError).find(Boolean) ?? '',
       hist: histogram.toJSON(),

@@ -49,6 +49,8 @@ export interface WatchResult {
   duplicates: number;
   otherEvents: number;
   streamsEndedEarly: number;
+  /** Socket reads ('data' events) over all watchers: delivered / chunks shows how batched delivery was. */
+  chunks: number;
   errors: number;
   firstError: string;
   hist: HistogramData;

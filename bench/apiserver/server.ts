@@ -5,7 +5,7 @@
 // exit (so a CPU profile is written) and removes the temp data dir; it is safe to call twice.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -27,8 +27,9 @@ export interface BenchServer {
   dataDir: string;
   /** VmRSS and VmHWM of the server process in bytes. */
   memory(): { rss: number; hwm: number };
-  /** user+system CPU seconds the server process has used so far. */
+  /** user+system CPU seconds the server process has used so far, and the system part of it. */
   cpuSeconds(): number;
+  sysSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -101,13 +102,28 @@ export async function startServer(opts: { datastore: string; cpuProfDir?: string
       tls: { ca: b64(cluster['certificate-authority-data']), cert: b64(user['client-certificate-data']), key: b64(user['client-key-data']) },
       dataDir,
       memory: () => procMemory(pid),
-      cpuSeconds: () => procCpuSeconds(pid),
+      cpuSeconds: () => procCpuSeconds(pid).total,
+      sysSeconds: () => procCpuSeconds(pid).sys,
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** The PID of the process whose command line contains every one of `parts` (e.g. etcd's port). */
+export function findPid(parts: string[]): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
+      if (parts.every((p) => cmd.includes(p))) return Number(d);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
 }
 
 export function procMemory(pid: number): { rss: number; hwm: number } {
@@ -119,9 +135,9 @@ export function procMemory(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-export function procCpuSeconds(pid: number): number {
+export function procCpuSeconds(pid: number): { total: number; sys: number } {
   // Fields 14 and 15 of /proc/PID/stat (utime, stime), in clock ticks; the comm field may hold spaces.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { total: (Number(fields[11]) + Number(fields[12])) / 100, sys: Number(fields[12]) / 100 };
 }

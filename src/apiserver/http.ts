@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors, StatusError } from '../api/errors.js';
+import { decodeK8sProtobuf, isK8sProtobuf, K8S_PROTOBUF_MEDIA_TYPE } from '../api/protobuf/index.js';
 
 /** kube-apiserver's default request body limit. */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -38,9 +39,10 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Decodes a JSON or YAML body; a parse error is a 400 naming what was wrong. */
+/** Decodes a JSON, YAML or Kubernetes protobuf body; a parse error is a 400 naming what was wrong. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  if (isK8sProtobuf(contentType)) return decodeK8sProtobuf(buf);
   const text = buf.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the request body is empty: expected a JSON or YAML object');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
@@ -51,7 +53,7 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
     }
   }
   if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
-    throw errors.unsupportedMediaType(['application/json', 'application/yaml']);
+    throw errors.unsupportedMediaType(['application/json', 'application/yaml', K8S_PROTOBUF_MEDIA_TYPE]);
   }
   try {
     return JSON.parse(text);

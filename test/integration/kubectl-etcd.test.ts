@@ -2,7 +2,7 @@ import { kubectlSuite } from './kubectl-suite.js';
 import { startSkiff } from '../helpers/skiff.js';
 import { startEtcd } from '../helpers/etcd.js';
 
-kubectlSuite('etcd', async () => {
+kubectlSuite('etcd', '1.33', async () => {
   const etcd = await startEtcd();
   try {
     const server = await startSkiff({ datastore: `etcd://${etcd.endpoint}` });

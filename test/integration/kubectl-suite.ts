@@ -7,14 +7,14 @@ import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SkiffServer } from '../helpers/skiff.js';
 
-export function kubectlSuite(label: string, start: () => Promise<{ server: SkiffServer; stop: () => Promise<void> }>): void {
-  describe(`kubectl against skiff (${label})`, { concurrency: 1 }, () => {
+export function kubectlSuite(label: string, kubectlVersion: string, start: () => Promise<{ server: SkiffServer; stop: () => Promise<void> }>): void {
+  describe(`kubectl ${kubectlVersion} against skiff (${label})`, { concurrency: 1 }, () => {
     let server: SkiffServer;
     let stop: () => Promise<void>;
     const ns = `it-${Date.now().toString(36)}`;
 
     const k = async (args: string[], opts: { input?: string; version?: string; env?: Record<string, string> } = {}) => {
-      const r = await server.kubectl(args, opts);
+      const r = await server.kubectl(args, { version: kubectlVersion, ...opts });
       if (r.code !== 0) assert.fail(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
       return r.stdout;
     };
@@ -118,7 +118,7 @@ spec:
       const all = await k(['get', 'cm', '-A']);
       assert.match(all, /^NAMESPACE\s+NAME\s+DATA\s+AGE$/m);
       assert.match(all, new RegExp(`^${ns}\\s+sel-a\\s+1`, 'm'));
-      const bad = await server.kubectl(['get', 'pods', '-n', ns, '--field-selector', 'spec.bogus=x']);
+      const bad = await server.kubectl(['get', 'pods', '-n', ns, '--field-selector', 'spec.bogus=x'], { version: kubectlVersion });
       assert.notEqual(bad.code, 0);
       assert.match(bad.stderr, /field label not supported: spec\.bogus/);
     });
@@ -137,7 +137,7 @@ spec:
       assert.equal(d.spec.template.spec.containers[0]!.image, 'busybox:1.37');
       assert.equal(d.spec.template.spec.containers[0]!.ports.length, 1, 'strategic merge keeps the ports');
       assert.equal(d.metadata.generation, 2, 'spec change bumps generation');
-      const failed = await server.kubectl(['patch', 'cm', 'p1', '-n', ns, '--type=json', '-p', '[{"op":"test","path":"/data/a","value":"nope"}]']);
+      const failed = await server.kubectl(['patch', 'cm', 'p1', '-n', ns, '--type=json', '-p', '[{"op":"test","path":"/data/a","value":"nope"}]'], { version: kubectlVersion });
       assert.notEqual(failed.code, 0);
     });
 
@@ -175,11 +175,11 @@ spec:
     it('dry-runs on the server and diffs', async () => {
       const dry = await k(['create', 'configmap', 'dry', '-n', ns, '--from-literal=a=1', '--dry-run=server']);
       assert.match(dry, /configmap\/dry created \(server dry run\)/);
-      const r = await server.kubectl(['get', 'cm', 'dry', '-n', ns]);
+      const r = await server.kubectl(['get', 'cm', 'dry', '-n', ns], { version: kubectlVersion });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /configmaps "dry" not found/);
       const manifest = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: ${ns}\ndata:\n  greeting: diffed\n`;
-      const diff = await server.kubectl(['diff', '-f', '-'], { input: manifest });
+      const diff = await server.kubectl(['diff', '-f', '-'], { version: kubectlVersion, input: manifest });
       assert.equal(diff.code, 1, `diff exits 1 when there are differences: ${diff.stderr}`);
       assert.match(diff.stdout, /-\s+greeting: edited/);
       assert.match(diff.stdout, /\+\s+greeting: diffed/);
@@ -190,6 +190,7 @@ spec:
 
     it('reports invalid objects with field causes', async () => {
       const r = await server.kubectl(['apply', '-n', ns, '-f', '-'], {
+        version: kubectlVersion,
         input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: Bad_Name\nspec:\n  containers:\n  - name: c\n',
       });
       assert.notEqual(r.code, 0);
@@ -197,6 +198,7 @@ spec:
       assert.match(r.stderr, /metadata\.name: Invalid value: "Bad_Name"/);
       assert.match(r.stderr, /spec\.containers\[0\]\.image: Required value/);
       const typo = await server.kubectl(['apply', '-n', ns, '-f', '-'], {
+        version: kubectlVersion,
         input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\ndatta:\n  a: b\n',
       });
       assert.notEqual(typo.code, 0);
@@ -204,7 +206,7 @@ spec:
     });
 
     it('watches changes with get -w', async () => {
-      const child = server.kubectl(['get', 'cm', '-n', ns, '-w', '--request-timeout=8s', '-l', 'watch=me']);
+      const child = server.kubectl(['get', 'cm', '-n', ns, '-w', '--request-timeout=8s', '-l', 'watch=me'], { version: kubectlVersion });
       await new Promise((r) => setTimeout(r, 1500));
       await k(['create', 'configmap', 'watched', '-n', ns, '--from-literal=x=y']);
       await k(['label', 'cm', 'watched', '-n', ns, 'watch=me']);
@@ -222,7 +224,7 @@ spec:
       assert.match(pods, /^unscheduled\s+0\/1\s+Pending\s+0\s+\S+$/m);
       const del = await k(['delete', 'pod', 'unscheduled', '-n', ns, '--wait']);
       assert.match(del, /pod "unscheduled" deleted/);
-      const missing = await server.kubectl(['delete', 'cm', 'never-was', '-n', ns]);
+      const missing = await server.kubectl(['delete', 'cm', 'never-was', '-n', ns], { version: kubectlVersion });
       assert.notEqual(missing.code, 0);
       assert.match(missing.stderr, /configmaps "never-was" not found/);
     });
