@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Histogram, nowMs, r2 } from './histogram.js';
 import { Client } from './client.js';
 import type { LoadPool, MergedLoad } from './pool.js';
-import { procMemory, type BenchServer } from './server.js';
-import { configMap } from './objects.js';
+import { procCpuSeconds, procMemory, type BenchServer } from './server.js';
+import { configMap, pod } from './objects.js';
 
 export interface Options {
   quick: boolean;
@@ -51,28 +51,31 @@ function machineJiffies(): { busy: number; total: number } {
 
 /**
  * Starts measuring CPU; the returned function gives % of one core used by the server (and the
- * kernel part of it), by this benchmark process (all threads), and by everything else on the
- * machine (other people's work on a shared machine shows up here).
+ * kernel part of it), by this benchmark process (all threads), by etcd, and by everything else
+ * on the machine (other people's work on a shared machine shows up there).
  */
-function cpuMeter(ctx: Ctx): () => { serverCpuPct: number; serverSysPct: number; benchCpuPct: number; otherCpuPct: number } {
+function cpuMeter(ctx: Ctx): () => { serverCpuPct: number; serverSysPct: number; benchCpuPct: number; etcdCpuPct?: number; otherCpuPct: number } {
   const t0 = performance.now();
   const s0 = ctx.server.cpuSeconds();
   const k0 = ctx.server.sysSeconds();
+  const e0 = ctx.etcdPid ? procCpuSeconds(ctx.etcdPid).total : 0;
   const b0 = process.cpuUsage();
   const m0 = machineJiffies();
   return () => {
     const wall = (performance.now() - t0) / 1000;
+    const pct = (seconds: number) => Math.round((seconds / wall) * 100);
     const b = process.cpuUsage(b0);
     const m = machineJiffies();
-    const cores = cpus().length;
-    const machinePct = ((m.busy - m0.busy) / Math.max(1, m.total - m0.total)) * 100 * cores;
-    const serverCpuPct = Math.round(((ctx.server.cpuSeconds() - s0) / wall) * 100);
-    const benchCpuPct = Math.round(((b.user + b.system) / 1e6 / wall) * 100);
+    const machinePct = ((m.busy - m0.busy) / Math.max(1, m.total - m0.total)) * 100 * cpus().length;
+    const serverCpuPct = pct(ctx.server.cpuSeconds() - s0);
+    const benchCpuPct = pct((b.user + b.system) / 1e6);
+    const etcdCpuPct = ctx.etcdPid ? pct(procCpuSeconds(ctx.etcdPid).total - e0) : undefined;
     return {
       serverCpuPct,
-      serverSysPct: Math.round(((ctx.server.sysSeconds() - k0) / wall) * 100),
+      serverSysPct: pct(ctx.server.sysSeconds() - k0),
       benchCpuPct,
-      otherCpuPct: Math.max(0, Math.round(machinePct - serverCpuPct - benchCpuPct)),
+      ...(etcdCpuPct !== undefined ? { etcdCpuPct } : {}),
+      otherCpuPct: Math.max(0, Math.round(machinePct - serverCpuPct - benchCpuPct - (etcdCpuPct ?? 0))),
     };
   };
 }
@@ -141,6 +144,7 @@ export async function listPhase(ctx: Ctx) {
   const pending = parsed.items.filter((p) => p.status?.phase === 'Pending').length;
   return {
     pods: opts.listPods,
+    requestPodBytes: JSON.stringify(pod(ns, 'pod-0', 0)).length,
     podCreatesPerSecond: Math.round(made.perSecond),
     avgPodBytes: Math.round(check.bytes / opts.listPods),
     pendingPods: pending,
@@ -182,39 +186,42 @@ export async function watchPhase(ctx: Ctx) {
   let issued = 0;
   const maxInFlight = 500;
   const t0 = nowMs();
-  const writes: Promise<void>[] = [];
-  while (issued < total) {
-    const due = Math.min(total, Math.floor(((nowMs() - t0) * opts.watchRate) / 1000) + 1);
-    while (issued < due && inFlight < maxInFlight) {
-      const seq = issued++;
-      const name = `w-${seq % objects}`;
-      const sent = nowMs();
-      const body = JSON.stringify(configMap(ns, name, { seq: String(seq), ts: sent.toFixed(3), pad: 'x'.repeat(100) }));
-      inFlight++;
-      writes.push(
-        writer.request('PUT', `/api/v1/namespaces/${ns}/configmaps/${name}`, { body }).then(
-          (res) => {
-            inFlight--;
-            if (res.status === 200) {
-              acked++;
-              writeHist.record(nowMs() - sent);
-            } else {
+  try {
+    const writes: Promise<void>[] = [];
+    while (issued < total) {
+      const due = Math.min(total, Math.floor(((nowMs() - t0) * opts.watchRate) / 1000) + 1);
+      while (issued < due && inFlight < maxInFlight) {
+        const seq = issued++;
+        const name = `w-${seq % objects}`;
+        const sent = nowMs();
+        const body = JSON.stringify(configMap(ns, name, { seq: String(seq), ts: sent.toFixed(3), pad: 'x'.repeat(100) }));
+        inFlight++;
+        writes.push(
+          writer.request('PUT', `/api/v1/namespaces/${ns}/configmaps/${name}`, { body }).then(
+            (res) => {
+              inFlight--;
+              if (res.status === 200) {
+                acked++;
+                writeHist.record(nowMs() - sent);
+              } else {
+                failed++;
+                firstWriteError ||= `PUT ${name}: ${res.status} ${res.body.slice(0, 300)}`;
+              }
+            },
+            (err: unknown) => {
+              inFlight--;
               failed++;
-              firstWriteError ||= `PUT ${name}: ${res.status} ${res.body.slice(0, 300)}`;
-            }
-          },
-          (err: unknown) => {
-            inFlight--;
-            failed++;
-            firstWriteError ||= String(err);
-          },
-        ),
-      );
+              firstWriteError ||= String(err);
+            },
+          ),
+        );
+      }
+      await sleep(1);
     }
-    await sleep(1);
+    await Promise.all(writes);
+  } finally {
+    writer.close();
   }
-  await Promise.all(writes);
-  writer.close();
   const writeSeconds = (nowMs() - t0) / 1000;
   const usage = cpu();
   const memDuring = ctx.server.memory();

@@ -83,7 +83,7 @@ export async function startSkiff(opts: { datastore?: string; extraArgs?: string[
     kubectl(kargs, o = {}) {
       return new Promise((res) => {
         const p = execFile(
-          kubectlPath(o.version ?? process.env.SKIFF_TEST_KUBECTL ?? '1.33'),
+          kubectlPath(o.version ?? '1.33'),
           ['--kubeconfig', kubeconfig, ...kargs],
           { env: { ...process.env, HOME: dataDir, KUBECACHEDIR: join(dataDir, 'kubecache'), ...(o.env ?? {}) }, timeout: o.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
           (err, stdout, stderr) => res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
