@@ -176,7 +176,10 @@ export async function watchPhase(ctx: Ctx) {
   // The writer has its own connections (64, opened before the clock starts); requests beyond
   // that queue in the agent, and that wait counts in the delivery latency as it would for a client.
   const writer = new Client(ctx.server.url, ctx.server.tls, 64);
-  await writer.warm(64);
+  await writer.warm(64).catch((err: unknown) => {
+    writer.close();
+    throw err;
+  });
   const cpu = cpuMeter(ctx);
   const writeHist = new Histogram();
   let acked = 0;

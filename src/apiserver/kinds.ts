@@ -64,6 +64,8 @@ function namespaceHooks(): KindHooks {
     beforeCreate(ns) {
       ns.status = { phase: 'Active' };
     },
+    // The namespace controller empties the namespace, then removes "kubernetes" via /finalize.
+    holdsDeletion: (ns) => (((ns.spec as Rec | undefined)?.finalizers as unknown[] | undefined)?.length ?? 0) > 0,
     onMarkDeleted(ns) {
       ns.status = { ...((ns.status as Rec | undefined) ?? {}), phase: 'Terminating' };
     },

@@ -36,6 +36,8 @@ export interface KindHooks {
   beforeUpdate?(obj: KObject, old: KObject, ctx: OpContext, subresource: string | undefined): Promise<void> | void;
   /** Seconds of grace a delete gets (pods); 0 or undefined deletes at once unless finalizers hold it. */
   gracePeriod?(obj: KObject, opts: DeleteOptions): number;
+  /** Something besides metadata.finalizers that keeps a marked object (a namespace's spec.finalizers). */
+  holdsDeletion?(obj: KObject): boolean;
   /** Called when an object is marked for deletion (e.g. namespace phase Terminating). */
   onMarkDeleted?(obj: KObject): void;
   /** Return the deleted object instead of a success Status from DELETE. */
@@ -210,7 +212,7 @@ export class ResourceStore {
       if (errs.length) throw this.invalid(name, errs);
 
       // An object being deleted goes away once its last finalizer is removed.
-      if (desired.metadata.deletionTimestamp && !(desired.metadata.finalizers?.length)) {
+      if (desired.metadata.deletionTimestamp && !desired.metadata.finalizers?.length && !this.hooks.holdsDeletion?.(desired)) {
         if (!ctx.dryRun) {
           try {
             await this.store.delete(key, kv.modRevision);
@@ -300,7 +302,7 @@ export class ResourceStore {
       }
       const grace = Math.max(0, this.hooks.gracePeriod?.(obj, opts) ?? 0);
       const alreadyMarked = !!obj.metadata.deletionTimestamp;
-      if (finalizers.size > 0 || grace > 0 || (alreadyMarked && finalizers.size > 0)) {
+      if (finalizers.size > 0 || grace > 0 || this.hooks.holdsDeletion?.(obj)) {
         if (finalizers.size) marked.metadata.finalizers = [...finalizers];
         if (!alreadyMarked || (obj.metadata.deletionGracePeriodSeconds ?? 0) > grace) {
           marked.metadata.deletionTimestamp = nowRfc3339(new Date(Date.now() + grace * 1000));

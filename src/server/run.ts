@@ -13,6 +13,7 @@ import { newAuthenticator } from '../apiserver/authn.js';
 import { ApiServer, boundPort, listenHttps } from '../apiserver/server.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { startCompactor } from '../storage/compactor.js';
+import { NamespaceController } from '../controllers/namespace/controller.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -61,6 +62,9 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     await api.start();
     cleanups.unshift(() => api.stop());
     cleanups.unshift(startCompactor(store, { intervalMs: 5 * 60_000 }));
+    const controllers = new AbortController();
+    new NamespaceController(api).start(controllers.signal);
+    cleanups.unshift(() => controllers.abort());
     const server = await listenHttps(api, { host: opts.bindAddress, port: opts.httpsListenPort, cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert });
     cleanups.unshift(
       () =>

@@ -228,5 +228,21 @@ spec:
       assert.notEqual(missing.code, 0);
       assert.match(missing.stderr, /configmaps "never-was" not found/);
     });
+
+    it('deletes a namespace with everything in it', async () => {
+      const doomed = `${ns}-doomed`;
+      await k(['create', 'namespace', doomed]);
+      await k(['create', 'configmap', 'inside', '-n', doomed, '--from-literal=a=1']);
+      await k(['create', 'deployment', 'inside', '-n', doomed, '--image=busybox']);
+      const out = await k(['delete', 'namespace', doomed, '--wait', '--timeout=30s']);
+      assert.match(out, new RegExp(`namespace "${doomed}" deleted`));
+      const gone = await server.kubectl(['get', 'namespace', doomed], { version: kubectlVersion });
+      assert.match(gone.stderr, new RegExp(`namespaces "${doomed}" not found`));
+      const leftovers = await k(['get', 'cm,deploy', '-A', '-o', 'name', '--field-selector', `metadata.namespace=${doomed}`]);
+      assert.equal(leftovers.trim(), '');
+      const protectedNs = await server.kubectl(['delete', 'namespace', 'kube-system'], { version: kubectlVersion });
+      assert.notEqual(protectedNs.code, 0);
+      assert.match(protectedNs.stderr, /this namespace may not be deleted/);
+    });
   });
 }
