@@ -61,6 +61,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   let ok = 0;
   let firstError = '';
+  let maxRv = 0;
   const started = nowMs();
   const deadline = started + job.durationMs;
   const client = async (): Promise<void> => {
@@ -75,6 +76,8 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
         if (res.status === op.expect) {
           ok++;
           hist.record(nowMs() - t0);
+          const at = res.body.indexOf('"resourceVersion":"');
+          if (at >= 0) maxRv = Math.max(maxRv, parseInt(res.body.slice(at + 19, res.body.indexOf('"', at + 19)), 10) || 0);
         } else {
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           if (!firstError) firstError = `${op.method} ${op.path}: ${res.status} ${res.body.slice(0, 300)}`;
@@ -86,7 +89,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
     }
   };
   await Promise.all(Array.from({ length: job.concurrency }, client));
-  return { ok, statuses, firstError, elapsedMs: nowMs() - started, hist: hist.toJSON() };
+  return { ok, statuses, firstError, elapsedMs: nowMs() - started, maxResourceVersion: maxRv, hist: hist.toJSON() };
 }
 
 /**

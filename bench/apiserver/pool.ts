@@ -13,6 +13,7 @@ export interface MergedLoad {
   firstError: string;
   seconds: number;
   perSecond: number;
+  maxResourceVersion: number;
   hist: Histogram;
 }
 
@@ -64,8 +65,10 @@ export class LoadPool {
     let ok = 0;
     let firstError = '';
     let elapsed = 0;
+    let maxResourceVersion = 0;
     for (const r of results) {
       if (!r) continue;
+      maxResourceVersion = Math.max(maxResourceVersion, r.maxResourceVersion);
       ok += r.ok;
       hist.merge(r.hist);
       for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
@@ -73,7 +76,7 @@ export class LoadPool {
       elapsed = Math.max(elapsed, r.elapsedMs);
     }
     const seconds = elapsed / 1000;
-    return { ok, statuses, firstError, seconds, perSecond: ok / seconds, hist };
+    return { ok, statuses, firstError, seconds, perSecond: ok / seconds, maxResourceVersion, hist };
   }
 
   /** Opens `watchers` watch streams split over the workers; resolves once all answered 200. */

@@ -30,6 +30,8 @@ export interface LoadResult {
   statuses: Record<string, number>;
   firstError: string;
   elapsedMs: number;
+  /** The highest metadata.resourceVersion in a successful response. */
+  maxResourceVersion: number;
   hist: HistogramData;
 }
 

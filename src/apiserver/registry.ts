@@ -162,9 +162,11 @@ export class ResourceStore {
   }
 
   /**
-   * The read-modify-write loop behind PUT, PATCH and internal updates. `mutate` gets the current
-   * object and returns the desired one; a conflict with a concurrent writer retries unless the
-   * desired object names the resourceVersion it was based on.
+   * The read-modify-write loop behind PUT, PATCH and internal updates. `mutate` gets (a copy of)
+   * the current object and returns the desired one. A desired object whose resourceVersion is
+   * set and differs from the current one is a failed precondition (409); a concurrent write
+   * between read and compare-and-swap makes the loop read again and re-run `mutate`, so a PUT
+   * based on an older version then fails the precondition, while a patch re-applies.
    */
   async update(
     namespace: string | undefined,
@@ -217,8 +219,7 @@ export class ResourceStore {
           try {
             await this.store.delete(key, kv.modRevision);
           } catch (err) {
-            if (isStoreError(err, 'Conflict') && !wantRv) continue;
-            if (isStoreError(err, 'Conflict')) throw errors.conflict(this.info.plural, this.info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+            if (isStoreError(err, 'Conflict') && attempt < 100) continue;
             if (isStoreError(err, 'NotFound')) throw this.notFound(name);
             throw err;
           }
@@ -233,8 +234,8 @@ export class ResourceStore {
         desired.metadata.resourceVersion = String(next.modRevision);
         return { obj: desired, created: false };
       } catch (err) {
-        if (isStoreError(err, 'Conflict') && !wantRv && attempt < 100) continue;
-        if (isStoreError(err, 'Conflict')) throw errors.conflict(this.info.plural, this.info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        if (isStoreError(err, 'Conflict') && attempt < 100) continue;
+        if (isStoreError(err, 'Conflict')) throw errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent changes; try again');
         if (isStoreError(err, 'NotFound')) throw this.notFound(name);
         throw err;
       }

@@ -7,7 +7,7 @@ import { applyJsonPatch } from '../../api/patch/json.js';
 import { applyMergePatch } from '../../api/patch/merge.js';
 import { applyStrategicMergePatch } from '../../api/patch/strategic.js';
 import { decodeBody, mediaType, readBody } from '../http.js';
-import { asKObject, type KObject } from '../object.js';
+import { asKObject } from '../object.js';
 import { sendObject } from './output.js';
 import { checkUnknownFields } from './fields.js';
 import { fromScale, toScale } from './scale.js';
@@ -44,9 +44,7 @@ export async function patch(s: Scope): Promise<void> {
       if (sub === 'scale') return fromScale(s, cur, applyTo(toScale(s, cur), 'io.k8s.api.autoscaling.v1.Scale'));
       const patched = asKObject(applyTo(cur, s.info.definition), s.rs.apiVersion, s.info.kind);
       checkUnknownFields(s, patched);
-      // A patch that leaves resourceVersion as it was is not a precondition.
-      if (patched.metadata.resourceVersion === cur.metadata.resourceVersion) delete patched.metadata.resourceVersion;
-      return patched as KObject;
+      return patched;
     },
     opContext(s),
     sub,
