@@ -5,7 +5,7 @@
 //        [--cpu-prof DIR] [--phases creates,gets,list,watch,memory] [--etcd-memory-pods N]
 //        sizes: [--clients 50] [--seconds 10] [--creates 20000] [--list-pods 10000]
 //        [--list-repeats 20] [--watchers 1000] [--watch-rate 1000] [--watch-seconds 10]
-//        [--memory-pods 150000] [--memory-namespaces 100] [--pod-clients 200]
+//        [--memory-pods 150000] [--memory-namespaces 100] [--pod-clients 200] [--results FILE]
 // A CPU profile of the server (--cpu-prof DIR) is summarized by dist/bench/apiserver/profile-summary.js.
 //
 // Measures, per backend: ConfigMap creates/s and GETs/s (50 clients, ~10 s each), list latency of
@@ -17,7 +17,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ETCD_BIN, startEtcd } from '../test/helpers/etcd.js';
 import { Client } from './apiserver/client.js';
 import { createsPhase, getsPhase, listPhase, memoryPhase, watchPhase, type Ctx, type Options } from './apiserver/phases.js';
@@ -165,8 +165,8 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(combined) + '\n');
   printTable(results, opts);
   const dir = join(repoRoot, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `apiserver-${combined.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
+  const file = arg('results') ?? join(dir, `apiserver-${combined.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(combined, null, 2) + '\n');
   log(`results written to ${file}`);
 }

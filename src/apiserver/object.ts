@@ -64,3 +64,15 @@ export function clone<T>(v: T): T {
 export function nowRfc3339(now = new Date()): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/**
+ * The stored JSON of an object (as ResourceStore encodes it: apiVersion, kind, then metadata
+ * without a resourceVersion) with metadata.resourceVersion added, without parsing it.
+ */
+export function injectResourceVersion(stored: string, rv: number): string {
+  const at = stored.indexOf('"metadata":{');
+  if (at < 0) throw new Error('stored object has no metadata');
+  const open = at + '"metadata":{'.length;
+  const field = `"resourceVersion":"${rv}"`;
+  return stored.slice(0, open) + field + (stored[open] === '}' ? '' : ',') + stored.slice(open);
+}

@@ -13,7 +13,7 @@ import { applyDefaults } from '../api/defaults/index.js';
 import { validateCreate, validateStatusUpdate, validateUpdate } from '../api/validation/index.js';
 import { isStoreError, type KeyValue, type Store } from '../storage/store.js';
 import { objectKey } from './watch-cache.js';
-import { clone, deepEqual, nowRfc3339, type KObject } from './object.js';
+import { clone, deepEqual, injectResourceVersion, nowRfc3339, type KObject } from './object.js';
 
 export interface OpContext {
   dryRun: boolean;
@@ -89,9 +89,21 @@ export class ResourceStore {
     return obj;
   }
 
+  /**
+   * Stored form: apiVersion, kind, metadata first (without resourceVersion, which is the store's
+   * revision), so readers can add the resourceVersion without parsing (injectResourceVersion).
+   */
   private encode(obj: KObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata;
-    return JSON.stringify({ ...obj, metadata: meta });
+    const { apiVersion, kind, metadata: _m, ...rest } = obj;
+    return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+  }
+
+  /** The object's JSON with its resourceVersion, read from the store without a parse. */
+  async getJson(namespace: string | undefined, name: string): Promise<string> {
+    const kv = await this.store.get(this.key(namespace, name));
+    if (!kv) throw this.notFound(name);
+    return injectResourceVersion(kv.value, kv.modRevision);
   }
 
   notFound(name: string): StatusError {

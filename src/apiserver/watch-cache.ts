@@ -13,6 +13,7 @@
 
 import type { KeyValue, Store, Watch as StoreWatch, WatchEvent } from '../storage/store.js';
 import type { ResourceInfo } from '../api/resources.js';
+import { injectResourceVersion } from './object.js';
 
 export interface CacheEntry {
   key: string;
@@ -223,7 +224,6 @@ export class WatchCache {
 
   entryFor(r: ResourceInfo, key: string, kv: KeyValue): CacheEntry {
     const obj = JSON.parse(kv.value) as Record<string, unknown> & { metadata: Record<string, unknown> };
-    obj.metadata.resourceVersion = String(kv.modRevision);
     const rest = key.slice(resourcePrefix(r).length);
     const slash = rest.indexOf('/');
     const namespace = r.namespaced ? rest.slice(0, slash) : '';
@@ -233,7 +233,7 @@ export class WatchCache {
       namespace,
       name,
       rv: kv.modRevision,
-      json: JSON.stringify(obj),
+      json: injectResourceVersion(kv.value, kv.modRevision),
       labels: (obj.metadata.labels as Record<string, string> | undefined) ?? {},
       fields: this.fieldsOf(r, obj),
     };

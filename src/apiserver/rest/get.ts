@@ -17,7 +17,7 @@ export async function get(s: Scope): Promise<void> {
     if (!e) throw s.rs.notFound(name);
     obj = e.json;
   } else {
-    obj = await s.rs.get(ns, name);
+    obj = s.rr.subresource === 'scale' ? await s.rs.get(ns, name) : await s.rs.getJson(ns, name);
   }
   switch (s.rr.subresource) {
     case undefined:

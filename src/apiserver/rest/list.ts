@@ -50,10 +50,10 @@ export async function list(s: Scope): Promise<void> {
   } else if (rv !== '0' && !(await cache.waitFor(rvNum, freshnessWaitMs))) {
     throw errors.timeout(`Too large resource version: ${rvNum}, current: ${cache.revision}`);
   }
-  fromCache(s, pred, limit);
+  await fromCache(s, pred, limit);
 }
 
-function fromCache(s: Scope, pred: Predicate, limit: number): void {
+function fromCache(s: Scope, pred: Predicate, limit: number): Promise<void> {
   const rc = s.rc;
   const keys = rc.keys();
   const revision = s.server.cache.revision;
@@ -73,7 +73,7 @@ function fromCache(s: Scope, pred: Predicate, limit: number): void {
     items.push(e.json);
     last = key;
   }
-  sendList(s, items, {
+  return sendList(s, items, {
     resourceVersion: String(revision),
     ...(more ? { continue: encodeContinue({ rv: revision, start: last.slice(resourcePrefix(s.info).length) }) } : {}),
   });
@@ -117,7 +117,7 @@ async function fromStore(s: Scope, pred: Predicate, revision: number, start: str
     }
     throw err;
   }
-  sendList(s, items, {
+  await sendList(s, items, {
     resourceVersion: String(servedAt),
     ...(more ? { continue: encodeContinue({ rv: servedAt, start: last.slice(base.length) }) } : {}),
   });

@@ -59,8 +59,43 @@ export interface ListMeta {
   remainingItemCount?: number;
 }
 
+/** Above this size a list is streamed in chunks rather than built as one string. */
+const streamAboveChars = 1 << 20;
+const chunkChars = 256 * 1024;
+
+/**
+ * Writes head, the items joined by commas, then tail, in chunks that respect backpressure, so a
+ * list of any size is sent without one giant string (V8 caps strings at ~512 MiB).
+ */
+async function streamJson(s: Scope, head: string, items: string[], tail: string): Promise<void> {
+  const res = s.res;
+  res.writeHead(200, { ...headers(s), 'Cache-Control': 'no-cache, private' });
+  let buf = head;
+  for (let i = 0; i < items.length; i++) {
+    buf += i === 0 ? items[i] : ',' + items[i];
+    if (buf.length >= chunkChars) {
+      const more = res.write(buf);
+      buf = '';
+      if (!more) {
+        if (res.destroyed) return;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+        if (res.destroyed) return;
+      }
+    }
+  }
+  res.end(buf + tail);
+}
+
 /** Sends a list whose items are serialized object JSON, without re-serializing them. */
-export function sendList(s: Scope, items: string[], meta: ListMeta): void {
+export async function sendList(s: Scope, items: string[], meta: ListMeta): Promise<void> {
   const repr = s.repr;
   const listMeta: Record<string, unknown> = { resourceVersion: meta.resourceVersion };
   if (meta.continue) listMeta.continue = meta.continue;
@@ -73,6 +108,9 @@ export function sendList(s: Scope, items: string[], meta: ListMeta): void {
       s.res.end(text);
       return;
     }
+    let size = head.length;
+    for (const item of items) size += item.length + 1;
+    if (size > streamAboveChars) return streamJson(s, head, items, ']}');
     sendJson(s.res, 200, head + items.join(',') + ']}', headers(s));
     return;
   }
