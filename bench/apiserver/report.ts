@@ -1,6 +1,7 @@
 // The human-readable side-by-side table of the API server benchmark: one column per backend,
 // the etcd/sqlite ratio when both ran, and the target each figure is compared against.
 
+import { cpus } from 'node:os';
 import type { Options } from './phases.js';
 
 interface Row {
@@ -96,6 +97,10 @@ export function printTable(unordered: Record<string, unknown>[], opts: Options):
     line(head),
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
+    '',
+    `CPU %: share of one core during the phase, for the server, this benchmark (all its threads), etcd, and everything else; the machine has ${cpus().length} cores shared by all of them.`,
+    'watch cache catch-up: time after the last acknowledged write until a list at its resourceVersion is served (the cache has applied it).',
+    'cluster-wide list: one unpaginated GET /api/v1/pods of every pod (as kubectl get pods -A --chunk-size=0).',
   ];
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -51,6 +51,17 @@ function splitCsv(line: string): string[] {
 
 export function newAuthenticator(opts: { tokenFile?: string }): Authenticator {
   const tokens = opts.tokenFile ? parseTokenFile(readFileSync(opts.tokenFile, 'utf8')) : new Map<string, UserInfo>();
+  // A connection's client certificate cannot change, and reading it costs a copy per call:
+  // remember the user per TLS socket.
+  const bySocket = new WeakMap<TLSSocket, UserInfo | null>();
+  const certUser = (sock: TLSSocket): UserInfo | undefined => {
+    let user = bySocket.get(sock);
+    if (user === undefined) {
+      user = sock.authorized ? userFromCertificate(sock) : null;
+      bySocket.set(sock, user);
+    }
+    return user ?? undefined;
+  };
   return {
     authenticate(req) {
       const auth = req.headers.authorization;
@@ -58,18 +69,16 @@ export function newAuthenticator(opts: { tokenFile?: string }): Authenticator {
         const user = tokens.get(auth.slice(7).trim());
         return user ? { ...user, groups: [...user.groups, 'system:authenticated'] } : undefined;
       }
-      const sock = req.socket as TLSSocket;
-      if (sock.authorized) {
-        const cert = sock.getPeerCertificate();
-        const subject = cert?.subject as unknown as Record<string, string | string[]> | undefined;
-        const cn = subject?.CN;
-        if (typeof cn === 'string' && cn) {
-          const o = subject?.O;
-          const groups = Array.isArray(o) ? o : typeof o === 'string' ? [o] : [];
-          return { name: cn, groups: [...groups, 'system:authenticated'] };
-        }
-      }
-      return undefined;
+      return certUser(req.socket as TLSSocket);
     },
   };
+}
+
+function userFromCertificate(sock: TLSSocket): UserInfo | null {
+  const subject = sock.getPeerCertificate()?.subject as unknown as Record<string, string | string[]> | undefined;
+  const cn = subject?.CN;
+  if (typeof cn !== 'string' || !cn) return null;
+  const o = subject?.O;
+  const groups = Array.isArray(o) ? o : typeof o === 'string' ? [o] : [];
+  return { name: cn, groups: [...groups, 'system:authenticated'] };
 }

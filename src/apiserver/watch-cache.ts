@@ -35,8 +35,35 @@ export interface CacheEvent {
 }
 
 export interface CacheWatcher {
-  /** Events in revision order; the watcher filters them itself. */
-  deliver(events: CacheEvent[]): void;
+  /**
+   * Events in revision order; the watcher filters them itself. Events already visible in the
+   * cache when the watcher subscribed may be delivered again: skip rv <= the revision seen then.
+   * `batch` is shared by every watcher of this delivery (for encoding events once).
+   */
+  deliver(events: CacheEvent[], batch: EventBatch): void;
+}
+
+/**
+ * One delivery of events to all watchers of a resource, with their plain watch-stream encoding
+ * computed at most once per namespace filter and shared by every watcher that wants exactly it.
+ */
+export class EventBatch {
+  private readonly encoded = new Map<string, Buffer>();
+
+  constructor(readonly events: CacheEvent[]) {}
+
+  /** `{"type":..,"object":..}\n` lines of the events in `namespace` (all when undefined). */
+  plain(namespace: string | undefined): Buffer {
+    const key = namespace ?? '\0all';
+    let buf = this.encoded.get(key);
+    if (!buf) {
+      let out = '';
+      for (const ev of this.events) if (namespace === undefined || ev.entry.namespace === namespace) out += `{"type":"${ev.type}","object":${ev.entry.json}}\n`;
+      buf = Buffer.from(out);
+      this.encoded.set(key, buf);
+    }
+    return buf;
+  }
 }
 
 export type FieldsOf = (resource: ResourceInfo, obj: Record<string, unknown>) => Record<string, string>;
@@ -144,15 +171,33 @@ export class WatchCache {
   ) {}
 
   async start(): Promise<void> {
-    const res = await this.store.range('/registry/');
-    this.revision = res.revision;
-    for (const r of this.resources) this.byPrefix.set(resourcePrefix(r), new ResourceCache(r, res.revision));
-    for (const kv of res.kvs) {
-      const rc = this.cacheForKey(kv.key);
-      if (rc) rc.load(this.entryFor(rc.info, kv.key, kv));
-    }
+    const revision = await this.readAll((kvs, rev) => {
+      if (this.byPrefix.size === 0) for (const r of this.resources) this.byPrefix.set(resourcePrefix(r), new ResourceCache(r, rev));
+      for (const kv of kvs) {
+        const rc = this.cacheForKey(kv.key);
+        if (rc) rc.load(this.entryFor(rc.info, kv.key, kv));
+      }
+    });
+    if (this.byPrefix.size === 0) for (const r of this.resources) this.byPrefix.set(resourcePrefix(r), new ResourceCache(r, revision));
+    this.revision = revision;
     for (const rc of this.byPrefix.values()) rc.finishLoad();
-    this.subscribe(res.revision);
+    this.subscribe(revision);
+  }
+
+  /**
+   * Reads everything under /registry/ in pages, all at the revision of the first page (one
+   * consistent snapshot, and no single reply too large for the store's transport).
+   */
+  private async readAll(onPage: (kvs: KeyValue[], revision: number) => void): Promise<number> {
+    let revision = 0;
+    let startAfter: string | undefined;
+    for (;;) {
+      const res = await this.store.range('/registry/', { limit: 1000, ...(startAfter ? { startAfter } : {}), ...(revision ? { revision } : {}) });
+      revision = res.revision;
+      onPage(res.kvs, revision);
+      if (!res.more || res.kvs.length === 0) return revision;
+      startAfter = res.kvs[res.kvs.length - 1]!.key;
+    }
   }
 
   private subscribe(after: number): void {
@@ -169,7 +214,9 @@ export class WatchCache {
 
   private async reload(): Promise<void> {
     try {
-      const res = await this.store.range('/registry/');
+      const all: KeyValue[] = [];
+      const revision = await this.readAll((kvs) => all.push(...kvs));
+      const res = { kvs: all, revision };
       // Turn the difference between what we hold and the store into events so watchers stay correct.
       const seen = new Set<string>();
       const byCache = new Map<ResourceCache, CacheEvent[]>();
@@ -195,7 +242,7 @@ export class WatchCache {
       }
       this.revision = res.revision;
       this.failed = undefined;
-      for (const [rc, evs] of byCache) for (const w of rc.watchers) w.deliver(evs);
+      for (const [rc, evs] of byCache) this.queueDelivery(rc, evs);
       this.wake();
       this.subscribe(res.revision);
     } catch (err) {
@@ -263,8 +310,44 @@ export class WatchCache {
     }
     const last = events[events.length - 1];
     if (last) this.revision = Math.max(this.revision, last.type === 'put' ? last.kv.modRevision : last.revision);
-    for (const [rc, evs] of byCache) for (const w of rc.watchers) w.deliver(evs);
+    for (const [rc, evs] of byCache) this.queueDelivery(rc, evs);
     this.wake();
+  }
+
+  private pending = new Map<ResourceCache, CacheEvent[]>();
+  private flushScheduled = false;
+  private flushedRevision = 0;
+
+  /** Every event up to this revision has reached every watcher (what a bookmark may claim). */
+  get deliveredRevision(): number {
+    return this.pending.size === 0 ? this.revision : this.flushedRevision;
+  }
+
+  /**
+   * Watchers get events once per event-loop turn: store events arriving one by one (etcd) are
+   * written to each stream together, and each batch is encoded once for all plain watchers.
+   */
+  private queueDelivery(rc: ResourceCache, evs: CacheEvent[]): void {
+    if (rc.watchers.size === 0) return;
+    const list = this.pending.get(rc);
+    if (list) list.push(...evs);
+    else this.pending.set(rc, [...evs]);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const pending = this.pending;
+    this.pending = new Map();
+    const revision = this.revision;
+    for (const [rc, evs] of pending) {
+      const batch = new EventBatch(evs);
+      for (const w of rc.watchers) w.deliver(evs, batch);
+    }
+    this.flushedRevision = revision;
   }
 
   /** Tells the cache the store has reached `rv` with nothing for us in between (progress notify). */

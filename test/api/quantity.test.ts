@@ -164,7 +164,12 @@ describe('Quantity properties', () => {
         const s = q.toString();
         const again = mustParseQuantity(s);
         assert.equal(again.cmp(q), 0, `${p.text} -> ${s}`);
-        assert.equal(again.toString(), s, `${p.text} -> ${s}`);
+        // Like upstream, a binary quantity that is no whole multiple of 1024 prints as a plain
+        // integer ("812.5Ki" -> "832000"), which re-parses as decimal ("832k"): the format may
+        // change once, and is fixed from then on.
+        const s2 = again.toString();
+        assert.equal(mustParseQuantity(s2).toString(), s2, `${p.text} -> ${s} -> ${s2}`);
+        if (!/^-?\d+$/.test(s)) assert.equal(s2, s, `${p.text} -> ${s}`);
       }),
       { numRuns: 2000 },
     );

@@ -88,6 +88,7 @@ describe('WatchCache', () => {
     await cms.update('ns', 'a', (c) => ({ ...c!, data: { x: '1' } }), ctx);
     await cms.delete('ns', 'a', {}, ctx);
     assert.ok(await cache.waitFor(start + 3, 2000));
+    await new Promise((r) => setImmediate(r)); // watchers are served once per event-loop turn
     assert.deepEqual(seen.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
     assert.deepEqual(seen.map((e) => e.rv), [start + 1, start + 2, start + 3]);
     assert.equal(JSON.parse(seen[1]!.entry.json).metadata.resourceVersion, String(start + 2));

@@ -87,7 +87,8 @@ async function fromStore(s: Scope, pred: Predicate, revision: number, start: str
   let servedAt = revision;
   let last = '';
   let more = false;
-  const batch = limit > 0 ? Math.max(limit, 100) : 0;
+  // Pages keep every store reply small, whatever the list's size.
+  const batch = limit > 0 ? Math.max(limit, 100) : 500;
   try {
     outer: for (;;) {
       const res = await s.server.store.range(prefix, { limit: batch, ...(startAfter ? { startAfter } : {}), ...(servedAt ? { revision: servedAt } : {}) });

@@ -8,7 +8,7 @@
 
 import { errors, StatusError } from '../../api/errors.js';
 import { toTable } from '../table/index.js';
-import { withResourceVersion, type CacheEvent, type CacheEntry, type CacheWatcher, type EventType } from '../watch-cache.js';
+import { EventBatch, withResourceVersion, type CacheEvent, type CacheEntry, type CacheWatcher, type EventType } from '../watch-cache.js';
 import { includeObject, partialMetadata } from './output.js';
 import { predicateFor } from './select.js';
 import { intParam, type Scope } from './scope.js';
@@ -72,7 +72,7 @@ export async function watch(s: Scope): Promise<void> {
     s.server.shutdown.removeEventListener('abort', close);
     res.end();
   };
-  const write = (chunk: string) => {
+  const write = (chunk: string | Buffer) => {
     if (closed) return;
     res.write(chunk);
     if (res.writableLength > maxBufferedBytes) close();
@@ -89,13 +89,27 @@ export async function watch(s: Scope): Promise<void> {
     return undefined;
   };
 
+  // Plain JSON watchers without selectors all receive the same bytes: the batch encodes them once.
+  const shareable = repr.as === 'object' && !repr.yaml && !q.get('labelSelector') && !q.get('fieldSelector') && s.rr.name === undefined;
   const watcher: CacheWatcher = {
-    deliver(events) {
+    deliver(events, batch) {
+      let shared: EventBatch | undefined = batch;
+      if (events.length > 0 && events[0]!.rv <= lastRv) {
+        // Already part of the state this watcher started from.
+        events = events.filter((ev) => ev.rv > lastRv);
+        shared = undefined;
+      }
+      if (events.length === 0) return;
+      lastRv = events[events.length - 1]!.rv;
+      if (shared && shareable) {
+        const buf = shared.plain(s.rr.namespace);
+        if (buf.length) write(buf);
+        return;
+      }
       let out = '';
       for (const ev of events) {
         const line = translate(ev);
         if (line) out += line;
-        lastRv = ev.rv;
       }
       if (out) write(out);
     },
@@ -103,7 +117,7 @@ export async function watch(s: Scope): Promise<void> {
 
   // Like upstream, a bookmark just before the timeout lets the client resume without a relist.
   const deadline = setTimeout(() => {
-    if (bookmarks) write(encode('BOOKMARK', bookmarkJson(s, Math.max(lastRv, cache.revision), false)));
+    if (bookmarks) write(encode('BOOKMARK', bookmarkJson(s, Math.max(lastRv, cache.deliveredRevision), false)));
     close();
   }, timeoutSeconds * 1000);
   res.on('close', close);
@@ -123,7 +137,7 @@ export async function watch(s: Scope): Promise<void> {
       close();
       return;
     }
-    watcher.deliver(initial);
+    watcher.deliver(initial, new EventBatch(initial));
   } else if (initialEvents) {
     let out = '';
     for (const key of rc.keys()) {
@@ -138,7 +152,7 @@ export async function watch(s: Scope): Promise<void> {
   lastRv = cache.revision;
   rc.watchers.add(watcher);
   if (bookmarks) {
-    bookmarkTimer = setInterval(() => write(encode('BOOKMARK', bookmarkJson(s, Math.max(lastRv, cache.revision), false))), s.server.bookmarkIntervalMs);
+    bookmarkTimer = setInterval(() => write(encode('BOOKMARK', bookmarkJson(s, Math.max(lastRv, cache.deliveredRevision), false))), s.server.bookmarkIntervalMs);
     bookmarkTimer.unref();
   }
 }
