@@ -4,7 +4,7 @@ import { errors } from '../../api/errors.js';
 import { decodeBody, readBody } from '../http.js';
 import { asKObject } from '../object.js';
 import { sendObject } from './output.js';
-import { checkUnknownFields } from './fields.js';
+import { checkDecodedFields } from './fields.js';
 import { opContext, requireNamespace, type Scope } from './scope.js';
 import { bind, evict } from './pod-subresources.js';
 
@@ -16,7 +16,7 @@ export async function create(s: Scope): Promise<void> {
   const ns = requireNamespace(s);
   if (s.info.namespaced && ns === undefined) throw errors.notFoundPath();
   const obj = asKObject(decodeBody(await readBody(s.req), s.req.headers['content-type']), s.rs.apiVersion, s.info.kind);
-  checkUnknownFields(s, obj);
+  checkDecodedFields(s, obj);
   const created = await s.rs.create(ns, obj, opContext(s));
   sendObject(s, 201, created);
 }

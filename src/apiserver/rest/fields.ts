@@ -9,7 +9,7 @@ import { fieldValidation, type Scope } from './scope.js';
  * Decoding checks on a written object: wrongly typed fields are a 400; fields the schema does
  * not know are rejected (Strict) or dropped (Warn, Ignore), as upstream's decoder does.
  */
-export function checkUnknownFields(s: Scope, obj: unknown): void {
+export function checkDecodedFields(s: Scope, obj: unknown): void {
   const wrongType = typeError(s.info.definition, obj);
   if (wrongType) throw errors.badRequest(`${s.info.kind} in version "${s.info.version}" cannot be handled as a ${s.info.kind}: ${wrongType}`);
   const mode = fieldValidation(s.query);

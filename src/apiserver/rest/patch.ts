@@ -9,7 +9,7 @@ import { applyStrategicMergePatch } from '../../api/patch/strategic.js';
 import { decodeBody, mediaType, readBody } from '../http.js';
 import { asKObject } from '../object.js';
 import { sendObject } from './output.js';
-import { checkUnknownFields } from './fields.js';
+import { checkDecodedFields } from './fields.js';
 import { fromScale, toScale } from './scale.js';
 import { opContext, requireNamespace, type Scope } from './scope.js';
 
@@ -43,7 +43,7 @@ export async function patch(s: Scope): Promise<void> {
       if (!cur) throw s.rs.notFound(name);
       if (sub === 'scale') return fromScale(s, cur, applyTo(toScale(s, cur), 'io.k8s.api.autoscaling.v1.Scale'));
       const patched = asKObject(applyTo(cur, s.info.definition), s.rs.apiVersion, s.info.kind);
-      checkUnknownFields(s, patched);
+      checkDecodedFields(s, patched);
       return patched;
     },
     opContext(s),

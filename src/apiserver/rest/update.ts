@@ -4,7 +4,7 @@ import { errors } from '../../api/errors.js';
 import { decodeBody, readBody } from '../http.js';
 import { asKObject } from '../object.js';
 import { sendObject } from './output.js';
-import { checkUnknownFields } from './fields.js';
+import { checkDecodedFields } from './fields.js';
 import { fromScale, toScale } from './scale.js';
 import { opContext, requireNamespace, type Scope } from './scope.js';
 
@@ -24,7 +24,7 @@ export async function update(s: Scope): Promise<void> {
   }
   if (sub !== undefined && sub !== 'status' && !(sub === 'finalize' && s.info.kind === 'Namespace')) throw errors.notFoundPath();
   const obj = asKObject(body, s.rs.apiVersion, s.info.kind);
-  checkUnknownFields(s, obj);
+  checkDecodedFields(s, obj);
   const { obj: out, created } = await s.rs.update(ns, name, () => structuredClone(obj), opContext(s), sub);
   sendObject(s, created ? 201 : 200, out);
 }
