@@ -90,7 +90,7 @@ export class NamespaceController {
       for (const e of [...this.api.cache.cacheFor(r).entries.values()]) {
         if (e.namespace !== name) continue;
         remaining++;
-        if (e.json.includes('"deletionTimestamp"')) continue;
+        if ((JSON.parse(e.json) as KObject).metadata.deletionTimestamp) continue;
         try {
           await rs.delete(name, e.name, { propagationPolicy: 'Background' }, ctx);
         } catch (err) {
