@@ -1,6 +1,8 @@
 // The built-in resources skiff serves: group, version, kind, names, scope and subresources as
 // upstream Kubernetes declares them (what `kubectl api-resources` prints against a real cluster).
 
+import { fromCoreEvent, toCoreEvent } from './conversion/events.js';
+
 export type Subresource = 'status' | 'scale' | 'binding' | 'eviction';
 
 export interface ResourceInfo {
@@ -19,6 +21,15 @@ export interface ResourceInfo {
   definition: string;
   /** The resource has a status that is written only through /status. */
   hasStatus: boolean;
+  /** Stored as another resource's objects (events.k8s.io Events are core Events), converted on the way. */
+  storage?: StorageConversion;
+}
+
+export interface StorageConversion {
+  group: string;
+  plural: string;
+  toStorage(obj: Record<string, unknown> & { metadata: Record<string, unknown> }): Record<string, unknown> & { metadata: Record<string, unknown> };
+  fromStorage(obj: Record<string, unknown> & { metadata: Record<string, unknown> }): Record<string, unknown> & { metadata: Record<string, unknown> };
 }
 
 type Spec = {
@@ -91,7 +102,10 @@ export const builtinResources: ResourceInfo[] = [
   ]),
   ...group('coordination.k8s.io', 'v1', [{ pkg: 'coordination', kind: 'Lease' }]),
   ...group('discovery.k8s.io', 'v1', [{ pkg: 'discovery', kind: 'EndpointSlice' }]),
-  ...group('events.k8s.io', 'v1', [{ pkg: 'events', kind: 'Event', short: ['ev'] }]),
+  ...group('events.k8s.io', 'v1', [{ pkg: 'events', kind: 'Event', short: ['ev'] }]).map((r) => ({
+    ...r,
+    storage: { group: '', plural: 'events', toStorage: toCoreEvent, fromStorage: fromCoreEvent },
+  })),
   ...group('node.k8s.io', 'v1', [{ pkg: 'node', kind: 'RuntimeClass', namespaced: false }]),
   ...group('policy', 'v1', [{ pkg: 'policy', kind: 'PodDisruptionBudget', short: ['pdb'], sub: ['status'] }]),
   ...group('rbac.authorization.k8s.io', 'v1', [

@@ -84,7 +84,8 @@ export class ResourceStore {
   }
 
   decode(kv: KeyValue): KObject {
-    const obj = JSON.parse(kv.value) as KObject;
+    let obj = JSON.parse(kv.value) as KObject;
+    if (this.info.storage) obj = this.info.storage.fromStorage(obj) as KObject;
     obj.metadata.resourceVersion = String(kv.modRevision);
     return obj;
   }
@@ -94,8 +95,9 @@ export class ResourceStore {
    * revision), so readers can add the resourceVersion without parsing (injectResourceVersion).
    */
   private encode(obj: KObject): string {
-    const { resourceVersion: _rv, ...meta } = obj.metadata;
-    const { apiVersion, kind, metadata: _m, ...rest } = obj;
+    const stored = this.info.storage ? (this.info.storage.toStorage(obj) as KObject) : obj;
+    const { resourceVersion: _rv, ...meta } = stored.metadata;
+    const { apiVersion, kind, metadata: _m, ...rest } = stored;
     return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
   }
 
@@ -103,7 +105,7 @@ export class ResourceStore {
   async getJson(namespace: string | undefined, name: string): Promise<string> {
     const kv = await this.store.get(this.key(namespace, name));
     if (!kv) throw this.notFound(name);
-    return injectResourceVersion(kv.value, kv.modRevision);
+    return this.info.storage ? JSON.stringify(this.decode(kv)) : injectResourceVersion(kv.value, kv.modRevision);
   }
 
   notFound(name: string): StatusError {

@@ -72,7 +72,8 @@ const windowCapacity = 50_000;
 
 /** Storage key prefix of a resource: /registry/<group|core>/<plural>/ */
 export function resourcePrefix(r: ResourceInfo): string {
-  return `/registry/${r.group || 'core'}/${r.plural}/`;
+  const at = r.storage ?? r;
+  return `/registry/${at.group || 'core'}/${at.plural}/`;
 }
 
 export function objectKey(r: ResourceInfo, namespace: string | undefined, name: string): string {
@@ -157,7 +158,9 @@ export function lowerBound(arr: string[], key: string): number {
 }
 
 export class WatchCache {
-  private readonly byPrefix = new Map<string, ResourceCache>();
+  /** The caches fed by each storage prefix (two when one stored object is served in two APIs). */
+  private readonly byPrefix = new Map<string, ResourceCache[]>();
+  private readonly byResource = new Map<ResourceInfo, ResourceCache>();
   private storeWatch?: StoreWatch;
   private waiters: { rv: number; resolve: () => void }[] = [];
   revision = 0;
@@ -172,16 +175,22 @@ export class WatchCache {
 
   async start(): Promise<void> {
     const revision = await this.readAll((kvs, rev) => {
-      if (this.byPrefix.size === 0) for (const r of this.resources) this.byPrefix.set(resourcePrefix(r), new ResourceCache(r, rev));
-      for (const kv of kvs) {
-        const rc = this.cacheForKey(kv.key);
-        if (rc) rc.load(this.entryFor(rc.info, kv.key, kv));
-      }
+      if (this.byResource.size === 0) this.createCaches(rev);
+      for (const kv of kvs) for (const rc of this.cachesForKey(kv.key)) rc.load(this.entryFor(rc.info, kv.key, kv));
     });
-    if (this.byPrefix.size === 0) for (const r of this.resources) this.byPrefix.set(resourcePrefix(r), new ResourceCache(r, revision));
+    if (this.byResource.size === 0) this.createCaches(revision);
     this.revision = revision;
-    for (const rc of this.byPrefix.values()) rc.finishLoad();
+    for (const rc of this.byResource.values()) rc.finishLoad();
     this.subscribe(revision);
+  }
+
+  private createCaches(revision: number): void {
+    for (const r of this.resources) {
+      const rc = new ResourceCache(r, revision);
+      this.byResource.set(r, rc);
+      const prefix = resourcePrefix(r);
+      this.byPrefix.set(prefix, [...(this.byPrefix.get(prefix) ?? []), rc]);
+    }
   }
 
   /**
@@ -227,15 +236,15 @@ export class WatchCache {
         rc.apply(ev);
       };
       for (const kv of res.kvs) {
-        const rc = this.cacheForKey(kv.key);
-        if (!rc) continue;
         seen.add(kv.key);
-        const prev = rc.entries.get(kv.key);
-        if (prev && prev.rv === kv.modRevision) continue;
-        const entry = this.entryFor(rc.info, kv.key, kv);
-        push(rc, { type: prev ? 'MODIFIED' : 'ADDED', rv: kv.modRevision, entry, ...(prev ? { prev } : {}) });
+        for (const rc of this.cachesForKey(kv.key)) {
+          const prev = rc.entries.get(kv.key);
+          if (prev && prev.rv === kv.modRevision) continue;
+          const entry = this.entryFor(rc.info, kv.key, kv);
+          push(rc, { type: prev ? 'MODIFIED' : 'ADDED', rv: kv.modRevision, entry, ...(prev ? { prev } : {}) });
+        }
       }
-      for (const rc of this.byPrefix.values()) {
+      for (const rc of this.byResource.values()) {
         for (const [key, prev] of [...rc.entries]) {
           if (!seen.has(key)) push(rc, { type: 'DELETED', rv: res.revision, entry: { ...prev, rv: res.revision }, prev });
         }
@@ -258,19 +267,27 @@ export class WatchCache {
   }
 
   cacheFor(r: ResourceInfo): ResourceCache {
-    const rc = this.byPrefix.get(resourcePrefix(r));
-    if (!rc) throw new Error(`no cache for ${r.plural}`);
+    const rc = this.byResource.get(r);
+    if (!rc) throw new Error(`no cache for ${r.plural}.${r.group}`);
     return rc;
   }
 
-  private cacheForKey(key: string): ResourceCache | undefined {
+  private cachesForKey(key: string): ResourceCache[] {
     // /registry/<group>/<plural>/...
     const third = key.indexOf('/', key.indexOf('/', 10) + 1);
-    return this.byPrefix.get(key.slice(0, third + 1));
+    return this.byPrefix.get(key.slice(0, third + 1)) ?? [];
   }
 
   entryFor(r: ResourceInfo, key: string, kv: KeyValue): CacheEntry {
-    const obj = JSON.parse(kv.value) as Record<string, unknown> & { metadata: Record<string, unknown> };
+    let obj = JSON.parse(kv.value) as Record<string, unknown> & { metadata: Record<string, unknown> };
+    let json: string;
+    if (r.storage) {
+      obj = r.storage.fromStorage(obj);
+      obj.metadata.resourceVersion = String(kv.modRevision);
+      json = JSON.stringify(obj);
+    } else {
+      json = injectResourceVersion(kv.value, kv.modRevision);
+    }
     const rest = key.slice(resourcePrefix(r).length);
     const slash = rest.indexOf('/');
     const namespace = r.namespaced ? rest.slice(0, slash) : '';
@@ -280,7 +297,7 @@ export class WatchCache {
       namespace,
       name,
       rv: kv.modRevision,
-      json: injectResourceVersion(kv.value, kv.modRevision),
+      json,
       labels: (obj.metadata.labels as Record<string, string> | undefined) ?? {},
       fields: this.fieldsOf(r, obj),
     };
@@ -290,29 +307,30 @@ export class WatchCache {
     const byCache = new Map<ResourceCache, CacheEvent[]>();
     for (const ev of events) {
       const key = ev.type === 'put' ? ev.kv.key : ev.key;
-      const rc = this.cacheForKey(key);
-      if (!rc) continue;
-      let ce: CacheEvent;
-      if (ev.type === 'put') {
-        const prev = rc.entries.get(key);
-        const entry = this.entryFor(rc.info, key, ev.kv);
-        ce = prev ? { type: 'MODIFIED', rv: entry.rv, entry, prev } : { type: 'ADDED', rv: entry.rv, entry };
-      } else {
-        const prev = rc.entries.get(key) ?? this.entryFor(rc.info, key, ev.prev);
-        // A DELETED event carries the last state with the deletion's revision, as upstream does.
-        const entry = { ...prev, rv: ev.revision, json: withResourceVersion(prev.json, prev.rv, ev.revision) };
-        ce = { type: 'DELETED', rv: ev.revision, entry, prev };
+      for (const rc of this.cachesForKey(key)) {
+        let ce: CacheEvent;
+        if (ev.type === 'put') {
+          const prev = rc.entries.get(key);
+          const entry = this.entryFor(rc.info, key, ev.kv);
+          ce = prev ? { type: 'MODIFIED', rv: entry.rv, entry, prev } : { type: 'ADDED', rv: entry.rv, entry };
+        } else {
+          const prev = rc.entries.get(key) ?? this.entryFor(rc.info, key, ev.prev);
+          // A DELETED event carries the last state with the deletion's revision, as upstream does.
+          const entry = { ...prev, rv: ev.revision, json: withResourceVersion(prev.json, prev.rv, ev.revision) };
+          ce = { type: 'DELETED', rv: ev.revision, entry, prev };
+        }
+        rc.apply(ce);
+        let list = byCache.get(rc);
+        if (!list) byCache.set(rc, (list = []));
+        list.push(ce);
       }
-      rc.apply(ce);
-      let list = byCache.get(rc);
-      if (!list) byCache.set(rc, (list = []));
-      list.push(ce);
     }
     const last = events[events.length - 1];
     if (last) this.revision = Math.max(this.revision, last.type === 'put' ? last.kv.modRevision : last.revision);
     for (const [rc, evs] of byCache) this.queueDelivery(rc, evs);
     this.wake();
   }
+
 
   private pending = new Map<ResourceCache, CacheEvent[]>();
   private flushScheduled = false;

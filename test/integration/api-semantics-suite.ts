@@ -262,6 +262,37 @@ export function apiSemanticsSuite(label: string, datastore: () => Promise<{ endp
       assert.ok(Number(created.metadata.resourceVersion) > Number(before.metadata.resourceVersion), 'revisions continue');
     });
 
+    it('stores core/v1 and events.k8s.io/v1 Events as one object, converted on the way', async () => {
+      const written = await ok('POST', `/apis/events.k8s.io/v1/namespaces/${ns}/events`, {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name: 'ev1' },
+        eventTime: '2026-11-22T10:00:00.000000Z',
+        reportingController: 'skiff.io/test',
+        reportingInstance: 'test-1',
+        action: 'Testing',
+        reason: 'Tested',
+        type: 'Normal',
+        note: 'hello from events.k8s.io',
+        regarding: { kind: 'ConfigMap', namespace: ns, name: 'cas', apiVersion: 'v1' },
+      });
+      assert.equal(written.note, 'hello from events.k8s.io');
+      const core = await ok('GET', `/api/v1/namespaces/${ns}/events/ev1`);
+      assert.equal(core.apiVersion, 'v1');
+      assert.equal(core.message, 'hello from events.k8s.io');
+      assert.equal(core.reportingComponent, 'skiff.io/test');
+      assert.deepEqual((core.involvedObject as { name: string }).name, 'cas');
+      assert.equal(core.metadata.resourceVersion, written.metadata.resourceVersion);
+      const byField = await ok<List>('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name%3Dcas`);
+      assert.deepEqual(byField.items.map((e) => e.metadata.name), ['ev1']);
+      await ok('PATCH', `/api/v1/namespaces/${ns}/events/ev1`, { message: 'changed through core' }, { 'Content-Type': 'application/merge-patch+json' });
+      const back = await ok('GET', `/apis/events.k8s.io/v1/namespaces/${ns}/events/ev1`);
+      assert.equal(back.note, 'changed through core');
+      assert.equal(back.apiVersion, 'events.k8s.io/v1');
+      const listed = await ok<List>('GET', `/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+      assert.ok(listed.items.some((e) => e.metadata.name === 'ev1' && e.note === 'changed through core'));
+    });
+
     it('serves discovery, aggregated discovery, OpenAPI and Table', async () => {
       const agg = await server.request('GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
       assert.equal(agg.status, 200);
