@@ -302,9 +302,13 @@ export function listenHttps(api: ApiServer, opts: ListenOptions): Promise<https.
   server.headersTimeout = 60_000;
   server.requestTimeout = 0; // watches are long-lived
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'the port is in use (is another skiff server or kube-apiserver running?)' : err.code === 'EADDRNOTAVAIL' ? 'no interface of this machine has that address' : err.message;
+      reject(new Error(`cannot listen on ${opts.host}:${opts.port}: ${why}`));
+    };
+    server.once('error', failed);
     server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve(server);
     });
   });
