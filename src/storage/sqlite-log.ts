@@ -91,16 +91,28 @@ export class SqliteLog {
     return row && !row.deleted ? toKeyValue(row) : undefined;
   }
 
-  /** Keys under `prefix` after `startAfter` as of `revision`, at most `limit` (-1: all). */
+  /**
+   * Keys under `prefix` after `startAfter` as of `revision`, at most `limit` (-1: all). The
+   * newest version of each key is found in key order with the limit pushed into the grouping, so
+   * a page costs what it returns, not what follows it; deleted keys are skipped by reading on.
+   */
   range(prefix: string, startAfter: string, revision: number, limit: number): KeyValue[] {
     const hi = prefixEnd(prefix);
     const sql = `SELECT k.* FROM kv k JOIN (
-        SELECT MAX(id) AS id FROM kv
+        SELECT MAX(id) AS id, key FROM kv
         WHERE key >= @lo ${hi === undefined ? '' : 'AND key < @hi'} AND key > @after AND id <= @rev
-        GROUP BY key) m ON k.id = m.id
-      WHERE k.deleted = 0 ORDER BY k.key LIMIT @limit`;
-    const rows = this.statement(sql).all({ lo: prefix, hi, after: startAfter, rev: revision, limit }) as Row[];
-    return rows.map(toKeyValue);
+        GROUP BY key ORDER BY key LIMIT @limit) m ON k.id = m.id
+      ORDER BY k.key`;
+    const stmt = this.statement(sql);
+    const out: KeyValue[] = [];
+    let after = startAfter;
+    for (;;) {
+      const want = limit < 0 ? -1 : limit - out.length;
+      const rows = stmt.all({ lo: prefix, hi, after, rev: revision, limit: want }) as Row[];
+      for (const r of rows) if (!r.deleted) out.push(toKeyValue(r));
+      if (want < 0 || rows.length < want || out.length >= limit) return out;
+      after = rows[rows.length - 1]!.key;
+    }
   }
 
   count(prefix: string): number {
