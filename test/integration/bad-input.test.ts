@@ -26,6 +26,15 @@ describe('bad input', () => {
     // One existing object per resource family that updates and patches can aim at.
     const cm = await server.request('POST', `/api/v1/namespaces/${ns}/configmaps`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'target' }, data: { a: 'b' } }));
     assert.equal(cm.status, 201, cm.body);
+    const pod = await server.request('POST', `/api/v1/namespaces/${ns}/pods`, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'target' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }));
+    assert.equal(pod.status, 201, pod.body);
+    const labels = { app: 'target' };
+    const dep = await server.request(
+      'POST',
+      `/apis/apps/v1/namespaces/${ns}/deployments`,
+      JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'target' }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } }),
+    );
+    assert.equal(dep.status, 201, dep.body);
   });
   after(async () => {
     await server?.stop();
@@ -60,6 +69,38 @@ describe('bad input', () => {
         const path = collectionPath(r, ns) + (method === 'POST' ? '' : '/target');
         const type = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
         await expectRejected(method, path, body, type);
+      }),
+      { numRuns: 300 },
+    );
+    assert.equal(await revision(), before, 'no bad request changed the store');
+  });
+
+  it('rejects bad bodies on subresources and DELETE without changing the store', async () => {
+    const before = await revision();
+    const valid = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+    // Malformed for every endpoint; objects with unknown fields are not (upstream ignores those).
+    const garbage = fc.oneof(
+      fc.string({ maxLength: 200 }).filter((s) => s.trim() !== '' && !isJson(s)),
+      fc.integer({ min: 1, max: valid.length - 1 }).map((n) => valid.slice(0, n)),
+      fc.constantFrom('[1]', '1', '"x"', '{"kind":5}'),
+    );
+    // Wrongly typed or unsupported DeleteOptions.
+    const badDeleteOptions = fc.constantFrom('{"kind":"Pod"}', '{"gracePeriodSeconds":"soon"}', '{"propagationPolicy":"Sometimes"}', '{"propagationPolicy":7}', '{"preconditions":[]}');
+    const endpoints: [string, string, string][] = [
+      ['DELETE', `/api/v1/namespaces/${ns}/configmaps/target`, 'application/json'],
+      ['DELETE', `/api/v1/namespaces/${ns}/configmaps`, 'application/json'],
+      ['PUT', `/apis/apps/v1/namespaces/${ns}/deployments/target/scale`, 'application/json'],
+      ['PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/target/scale`, 'application/merge-patch+json'],
+      ['PUT', `/api/v1/namespaces/${ns}/pods/target/status`, 'application/json'],
+      ['PATCH', `/api/v1/namespaces/${ns}/pods/target/status`, 'application/strategic-merge-patch+json'],
+      ['PATCH', `/api/v1/namespaces/${ns}/configmaps/target`, 'application/json-patch+json'],
+      ['POST', `/api/v1/namespaces/${ns}/pods/target/binding`, 'application/json'],
+      ['POST', `/api/v1/namespaces/${ns}/pods/target/eviction`, 'application/json'],
+      ['PUT', `/api/v1/namespaces/${ns}/finalize`, 'application/json'],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...endpoints), garbage, badDeleteOptions, fc.boolean(), async ([method, path, type], body, options, useOptions) => {
+        await expectRejected(method, path, method === 'DELETE' && useOptions ? options : body, type);
       }),
       { numRuns: 300 },
     );

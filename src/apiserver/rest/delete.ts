@@ -3,6 +3,7 @@
 import { errors } from '../../api/errors.js';
 import { decodeBody, readBody, sendJson } from '../http.js';
 import { isPlainObject } from '../object.js';
+import { typeError } from '../../api/openapi/index.js';
 import type { DeleteOptions } from '../registry.js';
 import { checkNamespaceDeletable } from '../kinds.js';
 import { sendObject } from './output.js';
@@ -15,6 +16,9 @@ async function deleteOptions(s: Scope): Promise<DeleteOptions> {
   if (buf.length > 0 && buf.toString().trim() !== '') {
     const body = decodeBody(buf, s.req.headers['content-type']);
     if (!isPlainObject(body)) throw errors.badRequest('the body of a DELETE must be a DeleteOptions object');
+    if (body.kind !== undefined && body.kind !== 'DeleteOptions') throw errors.badRequest(`the body of a DELETE must be a DeleteOptions object, not ${JSON.stringify(body.kind)}`);
+    const wrongType = typeError('io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', body);
+    if (wrongType) throw errors.badRequest(wrongType);
     if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) {
       if (typeof body.gracePeriodSeconds !== 'number' || !Number.isInteger(body.gracePeriodSeconds)) throw errors.badRequest('gracePeriodSeconds must be an integer');
       opts.gracePeriodSeconds = body.gracePeriodSeconds;

@@ -3,6 +3,7 @@
 import { errors } from '../../api/errors.js';
 import { decodeBody, readBody, sendJson } from '../http.js';
 import { isPlainObject, nowRfc3339, type KObject } from '../object.js';
+import { typeError } from '../../api/openapi/index.js';
 import type { DeleteOptions } from '../registry.js';
 import { opContext, requireNamespace, type Scope } from './scope.js';
 
@@ -14,6 +15,8 @@ export async function bind(s: Scope): Promise<void> {
   const ns = requireNamespace(s);
   const body = decodeBody(await readBody(s.req), s.req.headers['content-type']);
   if (!isPlainObject(body) || !isPlainObject(body.metadata) || !isPlainObject(body.target)) throw errors.badRequest('expected a Binding object with metadata and target');
+  const wrongType = typeError('io.k8s.api.core.v1.Binding', body);
+  if (wrongType) throw errors.badRequest(wrongType);
   const podName = s.rr.name ?? (body.metadata.name as string | undefined);
   if (!podName) throw errors.badRequest('Binding needs metadata.name: the name of the pod to bind');
   const target = body.target;
@@ -50,7 +53,9 @@ export async function evict(s: Scope): Promise<void> {
   const ns = requireNamespace(s);
   const name = s.rr.name!;
   const body = decodeBody(await readBody(s.req), s.req.headers['content-type']);
-  if (!isPlainObject(body)) throw errors.badRequest('expected an Eviction object');
+  if (!isPlainObject(body) || (body.kind !== undefined && body.kind !== 'Eviction')) throw errors.badRequest('expected an Eviction object (policy/v1)');
+  const wrongType = typeError('io.k8s.api.policy.v1.Eviction', body);
+  if (wrongType) throw errors.badRequest(wrongType);
   const meta = isPlainObject(body.metadata) ? body.metadata : {};
   if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
   const opts: DeleteOptions = {};
