@@ -2,14 +2,14 @@
 
 import { errors } from '../../api/errors.js';
 import { sendObject } from './output.js';
-import { requireNamespace, type Scope } from './scope.js';
+import { requireNamespace, resourceVersionParam, type Scope } from './scope.js';
 import { toScale } from './scale.js';
 import type { KObject } from '../object.js';
 
 export async function get(s: Scope): Promise<void> {
   const ns = requireNamespace(s);
   const name = s.rr.name!;
-  const rv = s.query.get('resourceVersion') ?? '';
+  const rv = resourceVersionParam(s.query);
   let obj: KObject | string;
   if (rv === '0') {
     // "Any" freshness: the cache answers without touching the store.

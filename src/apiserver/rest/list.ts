@@ -8,14 +8,14 @@ import { lowerBound, resourcePrefix } from '../watch-cache.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { sendList } from './output.js';
 import { predicateFor, type Predicate } from './select.js';
-import { intParam, type Scope } from './scope.js';
+import { intParam, resourceVersionParam, type Scope } from './scope.js';
 
 /** How long a list waits for the cache to catch up with a requested revision. */
 const freshnessWaitMs = 3000;
 
 export async function list(s: Scope): Promise<void> {
   const q = s.query;
-  const rv = q.get('resourceVersion') ?? '';
+  const rv = resourceVersionParam(q);
   const match = q.get('resourceVersionMatch') ?? '';
   const limit = intParam(q, 'limit') ?? 0;
   const cont = q.get('continue') ?? '';
@@ -25,7 +25,6 @@ export async function list(s: Scope): Promise<void> {
   }
   if (match && rv === '') throw errors.badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
   if (match === 'Exact' && rv === '0') throw errors.badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
-  if (rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`Invalid value: "${rv}": resourceVersion must be a non-negative integer`);
   const pred = predicateFor(s);
 
   if (cont) {

@@ -55,6 +55,15 @@ export function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
+/** The resourceVersion query parameter: '' when absent, else a revision the store can hold. */
+export function resourceVersionParam(q: URLSearchParams): string {
+  const rv = q.get('resourceVersion') ?? '';
+  if (rv !== '' && (!/^\d+$/.test(rv) || !Number.isSafeInteger(Number(rv)))) {
+    throw errors.badRequest(`Invalid value: "${rv}": resourceVersion must be a non-negative integer below 2^53`);
+  }
+  return rv;
+}
+
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 export function fieldValidation(q: URLSearchParams): FieldValidation {

@@ -11,15 +11,14 @@ import { toTable } from '../table/index.js';
 import { EventBatch, withResourceVersion, type CacheEvent, type CacheEntry, type CacheWatcher, type EventType } from '../watch-cache.js';
 import { includeObject, partialMetadata } from './output.js';
 import { predicateFor } from './select.js';
-import { intParam, type Scope } from './scope.js';
+import { intParam, resourceVersionParam, type Scope } from './scope.js';
 
 /** A watcher whose client stops reading is dropped once this much output is queued. */
 const maxBufferedBytes = 32 * 1024 * 1024;
 
 export async function watch(s: Scope): Promise<void> {
   const q = s.query;
-  const rv = q.get('resourceVersion') ?? '';
-  if (rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`Invalid value: "${rv}": resourceVersion must be a non-negative integer`);
+  const rv = resourceVersionParam(q);
   const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
   const sendInitial = q.get('sendInitialEvents');
   if (sendInitial !== null && q.get('resourceVersionMatch') !== 'NotOlderThan') {
