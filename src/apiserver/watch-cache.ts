@@ -368,14 +368,6 @@ export class WatchCache {
     this.flushedRevision = revision;
   }
 
-  /** Tells the cache the store has reached `rv` with nothing for us in between (progress notify). */
-  advance(rv: number): void {
-    if (rv > this.revision) {
-      this.revision = rv;
-      this.wake();
-    }
-  }
-
   private wake(): void {
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];

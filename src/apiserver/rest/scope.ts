@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceInfo } from '../../api/resources.js';
-import { errors, StatusError } from '../../api/errors.js';
+import { errors } from '../../api/errors.js';
 import type { ResourceRequest } from '../request-info.js';
 import type { ResourceStore, OpContext } from '../registry.js';
 import type { ResourceCache, WatchCache } from '../watch-cache.js';
@@ -15,7 +15,7 @@ export interface ServerContext {
   store: Store;
   cache: WatchCache;
   storeFor(group: string, plural: string): ResourceStore | undefined;
-  /** Seconds of an idle watch before bookmarks; tests shorten it. */
+  /** Interval between BOOKMARK events on watches that allow them (upstream: about a minute). */
   bookmarkIntervalMs: number;
   /** Closing all watches on shutdown. */
   shutdown: AbortSignal;
@@ -79,8 +79,4 @@ export function requireNamespace(s: Scope): string | undefined {
   }
   if (!s.info.namespaced && s.rr.namespace !== undefined) throw errors.notFoundPath();
   return s.rr.namespace;
-}
-
-export function isStatusError(e: unknown): e is StatusError {
-  return e instanceof StatusError;
 }
