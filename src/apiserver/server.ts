@@ -167,8 +167,15 @@ export class ApiServer implements ServerContext {
   }
 
   /** The request handler for node's http(s) server. */
-  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    this.dispatch(req, res).catch((err: unknown) => {
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => this.handleAs(req, res, undefined);
+
+  /**
+   * Serves a request whose user is already known (the in-process transport of components in
+   * this process), or authenticates it when `user` is undefined. Everything after
+   * authentication is the same path every HTTPS request takes.
+   */
+  handleAs(req: IncomingMessage, res: ServerResponse, user: UserInfo | undefined): void {
+    this.dispatch(req, res, user).catch((err: unknown) => {
       if (err instanceof StatusError) {
         sendError(res, err);
         return;
@@ -176,13 +183,13 @@ export class ApiServer implements ServerContext {
       this.log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
       sendError(res, errors.internal((err as Error)?.message ?? String(err)));
     });
-  };
+  }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async dispatch(req: IncomingMessage, res: ServerResponse, known: UserInfo | undefined): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://skiff.invalid');
     const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     const query = url.searchParams;
-    let user: UserInfo | undefined = this.cfg.authenticator.authenticate(req);
+    let user: UserInfo | undefined = known ?? this.cfg.authenticator.authenticate(req);
     if (!user) {
       if (!anonymousPaths.has(path)) throw errors.unauthorized();
       user = { name: 'system:anonymous', groups: ['system:unauthenticated'] };

@@ -50,6 +50,13 @@ export interface Response {
   body: string;
 }
 
+/** What `send` returns: the parts of node's ClientRequest the transport uses. */
+export interface OutgoingRequest {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  end(body?: string | Buffer): unknown;
+  destroy(): unknown;
+}
+
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: Record<string, unknown>;
@@ -253,7 +260,8 @@ export class Transport {
     });
   }
 
-  private send(method: string, path: string, opts: RequestOptions, onResponse: (r: IncomingMessage) => void): ReturnType<typeof https.request> {
+  /** Sends one request; subclasses replace the wire (see inprocess.ts). */
+  protected send(method: string, path: string, opts: RequestOptions, onResponse: (r: IncomingMessage) => void): OutgoingRequest {
     const u = new URL(path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
     const headers: Record<string, string> = { Accept: 'application/json' };
