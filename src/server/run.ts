@@ -5,6 +5,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { networkInterfaces } from 'node:os';
+import { setMaxListeners } from 'node:events';
 import type https from 'node:https';
 import { openStore } from '../storage/index.js';
 import type { Store } from '../storage/store.js';
@@ -14,6 +15,10 @@ import { ApiServer, boundPort, listenHttps } from '../apiserver/server.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { startCompactor } from '../storage/compactor.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
+import { startServiceAccountController } from '../controllers/serviceaccount/controller.js';
+import { startRootCaController } from '../controllers/rootca/controller.js';
+import { Client } from '../client/client.js';
+import { InProcessTransport } from '../client/inprocess.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -62,9 +67,16 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     await api.start();
     cleanups.unshift(() => api.stop());
     cleanups.unshift(startCompactor(store, { intervalMs: 5 * 60_000 }));
+    // Controllers run in this process and talk to the API server through the in-process transport.
     const controllers = new AbortController();
-    new NamespaceController(api).start(controllers.signal);
+    // Every informer, queue and worker listens on this one signal (a steady few per controller).
+    setMaxListeners(64, controllers.signal);
     cleanups.unshift(() => controllers.abort());
+    const client = new Client(new InProcessTransport(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] }));
+    const report = (err: unknown) => log(`controller: ${(err as Error)?.message ?? String(err)}`);
+    new NamespaceController(api).start(controllers.signal);
+    startServiceAccountController(client, controllers.signal, report);
+    startRootCaController(client, pki.ca.cert, controllers.signal, report);
     const server = await listenHttps(api, { host: opts.bindAddress, port: opts.httpsListenPort, cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert });
     cleanups.unshift(
       () =>

@@ -19,6 +19,9 @@ function cm(name: string, labels: Record<string, string> = {}, data: Record<stri
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data };
 }
 
+// Every namespace also holds the cluster CA ConfigMap (published by a controller, as upstream).
+const notRootCa = 'metadata.name!=kube-root-ca.crt';
+
 async function until(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -71,7 +74,7 @@ test('informer: paginated list, then creates, updates and deletes; label index f
   const server = await startSkiff();
   const client = new Client(Transport.fromKubeconfig(server.kubeconfig, fastRetry));
   const errors: unknown[] = [];
-  const inf = new Informer({ client, resource: configmaps, namespace: 'default', pageSize: 2, indexers: { tier: indexFuncs.label('tier') }, onError: (e) => errors.push(e) });
+  const inf = new Informer({ client, resource: configmaps, namespace: 'default', fieldSelector: notRootCa, pageSize: 2, indexers: { tier: indexFuncs.label('tier') }, onError: (e) => errors.push(e) });
   const seen = recorder(inf);
   try {
     for (let i = 0; i < 5; i++) await client.create(configmaps, cm(`pre-${i}`, { tier: i % 2 ? 'odd' : 'even' }));
@@ -94,7 +97,7 @@ test('informer: paginated list, then creates, updates and deletes; label index f
     assert.equal(inf.store.get('default/pre-0'), undefined);
     assert.equal(inf.store.byIndex('tier', 'even').length, 3);
 
-    const fresh = await client.list(configmaps, { namespace: 'default' });
+    const fresh = await client.list(configmaps, { namespace: 'default', fieldSelector: notRootCa });
     assert.deepEqual(snapshot(inf.store.list()), snapshot(fresh.items));
     assert.deepEqual(errors, []);
   } finally {
@@ -112,7 +115,7 @@ test('informer: relists on 410 after restarts and emits the differences', async 
   let current = new Client(Transport.fromKubeconfig(kubeconfig, fastRetry));
   const clients = [current];
   const errors: unknown[] = [];
-  const inf = new Informer({ client: () => current, resource: configmaps, namespace: 'default', backoff: { baseMs: 50, maxMs: 300 }, onError: (e) => errors.push(e) });
+  const inf = new Informer({ client: () => current, resource: configmaps, namespace: 'default', fieldSelector: notRootCa, backoff: { baseMs: 50, maxMs: 300 }, onError: (e) => errors.push(e) });
   const seen = recorder(inf);
   try {
     for (const n of ['keep', 'change', 'gone']) await current.create(configmaps, cm(n));
@@ -142,7 +145,7 @@ test('informer: relists on 410 after restarts and emits the differences', async 
     assert.ok(seen.includes('update default/change'), seen.join(', '));
     assert.ok(seen.includes('delete default/gone'), seen.join(', '));
     assert.ok(!seen.includes('update default/keep'), 'unchanged objects are not re-announced');
-    const fresh = await current.list(configmaps, { namespace: 'default' });
+    const fresh = await current.list(configmaps, { namespace: 'default', fieldSelector: notRootCa });
     assert.deepEqual(snapshot(inf.store.list()), snapshot(fresh.items));
 
     // And it keeps watching on the new server.

@@ -122,3 +122,19 @@ export async function startSkiff(opts: { datastore?: string; extraArgs?: string[
     },
   };
 }
+
+/**
+ * Waits until the controllers have furnished a new namespace (its `default` ServiceAccount and
+ * `kube-root-ca.crt` ConfigMap exist), so a test that compares store revisions sees no writes
+ * of theirs.
+ */
+export async function namespaceSettled(server: SkiffServer, ns: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sa = await server.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`);
+    const cm = await server.request('GET', `/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`);
+    if (sa.status === 200 && cm.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`namespace ${ns} was not furnished by the controllers within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
