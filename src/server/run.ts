@@ -17,6 +17,7 @@ import { startCompactor } from '../storage/compactor.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
 import { startServiceAccountController } from '../controllers/serviceaccount/controller.js';
 import { startRootCaController } from '../controllers/rootca/controller.js';
+import { startGarbageCollector } from '../controllers/gc/controller.js';
 import { Client } from '../client/client.js';
 import { InProcessTransport } from '../client/inprocess.js';
 
@@ -69,14 +70,16 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     cleanups.unshift(startCompactor(store, { intervalMs: 5 * 60_000 }));
     // Controllers run in this process and talk to the API server through the in-process transport.
     const controllers = new AbortController();
-    // Every informer, queue and worker listens on this one signal (a steady few per controller).
-    setMaxListeners(64, controllers.signal);
+    // Every informer, queue and worker listens on this one signal: a fixed number, about one per
+    // informer (the garbage collector has one per resource), not a growing one.
+    setMaxListeners(256, controllers.signal);
     cleanups.unshift(() => controllers.abort());
     const client = new Client(new InProcessTransport(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] }));
     const report = (err: unknown) => log(`controller: ${(err as Error)?.message ?? String(err)}`);
     new NamespaceController(api).start(controllers.signal);
     startServiceAccountController(client, controllers.signal, report);
     startRootCaController(client, pki.ca.cert, controllers.signal, report);
+    startGarbageCollector(client, controllers.signal, report);
     const server = await listenHttps(api, { host: opts.bindAddress, port: opts.httpsListenPort, cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert });
     cleanups.unshift(
       () =>

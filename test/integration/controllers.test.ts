@@ -51,4 +51,42 @@ describe('built-in controllers', () => {
     assert.equal(edited.status, 200);
     await eventually('the CA restored', async () => ((await get('/api/v1/namespaces/ctrl/configmaps/kube-root-ca.crt'))?.data?.['ca.crt'] === server.tls.ca ? true : undefined));
   });
+
+  it('collects dependents in background, foreground and orphan propagation', async () => {
+    const ns = 'gc';
+    assert.equal((await server.request('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }))).status, 201);
+    const create = async (name: string, owner?: { name: string; uid: string }, block = false) => {
+      const metadata: Record<string, unknown> = { name };
+      if (owner) metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner.name, uid: owner.uid, ...(block ? { blockOwnerDeletion: true } : {}) }];
+      const r = await server.request('POST', `/api/v1/namespaces/${ns}/configmaps`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata }));
+      assert.equal(r.status, 201, r.body);
+      return JSON.parse(r.body) as { metadata: { name: string; uid: string } };
+    };
+    const del = (name: string, policy: string) =>
+      server.request('DELETE', `/api/v1/namespaces/${ns}/configmaps/${name}`, JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: policy }));
+    const exists = async (name: string) => (await server.request('GET', `/api/v1/namespaces/${ns}/configmaps/${name}`)).status === 200;
+
+    // Background: the owner goes at once, its dependent soon after.
+    const bg = await create('bg-owner');
+    await create('bg-child', bg.metadata);
+    assert.equal((await del('bg-owner', 'Background')).status, 200);
+    assert.equal(await exists('bg-owner'), false);
+    await eventually('bg-child collected', async () => ((await exists('bg-child')) ? undefined : true));
+
+    // Foreground: the owner waits for its blocking dependent.
+    const fg = await create('fg-owner');
+    await create('fg-child', fg.metadata, true);
+    assert.equal((await del('fg-owner', 'Foreground')).status, 200);
+    await eventually('fg-owner and fg-child gone', async () => ((await exists('fg-owner')) || (await exists('fg-child')) ? undefined : true));
+
+    // Orphan: the dependent stays, without its reference to the owner.
+    const or = await create('or-owner');
+    await create('or-child', or.metadata);
+    assert.equal((await del('or-owner', 'Orphan')).status, 200);
+    await eventually('or-owner gone', async () => ((await exists('or-owner')) ? undefined : true));
+    const child = get(`/api/v1/namespaces/${ns}/configmaps/or-child`);
+    const orphan = (await child) as unknown as { metadata: { ownerReferences?: unknown[] } };
+    assert.ok(orphan, 'the dependent is kept');
+    assert.deepEqual(orphan.metadata.ownerReferences ?? [], []);
+  });
 });
