@@ -6,6 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { builtinResources, groupVersion, type ResourceInfo } from '../api/resources.js';
 import { errors, StatusError } from '../api/errors.js';
@@ -56,6 +57,9 @@ export class ApiServer implements ServerContext {
   private readonly log: (msg: string) => void;
 
   constructor(private readonly cfg: ApiServerConfig) {
+    // Every open watch listens for shutdown (and stops listening when it ends): the count
+    // follows the number of watchers, thousands by design.
+    setMaxListeners(0, this.shutdown);
     this.store = cfg.store;
     this.bookmarkIntervalMs = cfg.bookmarkIntervalMs ?? 60_000;
     this.log = cfg.log ?? ((m) => process.stderr.write(m + '\n'));
