@@ -21,7 +21,12 @@ export interface ListOptions {
   continue?: string;
   resourceVersion?: string;
   signal?: AbortSignal;
+  /** Only metadata (PartialObjectMetadataList): what a garbage collector needs, at a fraction of the size. */
+  metadataOnly?: boolean;
 }
+
+const metadataListAccept = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const metadataAccept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 export interface WatchOptions {
   namespace?: string;
@@ -30,6 +35,7 @@ export interface WatchOptions {
   resourceVersion?: string;
   allowWatchBookmarks?: boolean;
   timeoutSeconds?: number;
+  metadataOnly?: boolean;
 }
 
 export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
@@ -91,6 +97,7 @@ export class Client {
     const res = await this.transport.request('GET', resourcePath(info, opts.namespace), {
       query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit, continue: opts.continue, resourceVersion: opts.resourceVersion },
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.metadataOnly ? { accept: metadataListAccept } : {}),
     });
     const list = JSON.parse(res.body) as KList;
     // Like upstream's typed clients: items carry their apiVersion and kind.
@@ -151,6 +158,7 @@ export class Client {
       },
       onEvent,
       signal,
+      opts.metadataOnly ? metadataAccept : undefined,
     );
   }
 }

@@ -50,6 +50,8 @@ export interface InformerOptions {
   /** Server-side watch timeout; default random in [300, 600) s like client-go. */
   watchTimeoutSeconds?: () => number;
   onError?: (err: unknown) => void;
+  /** Keep only metadata (PartialObjectMetadata), as upstream's metadata informers do. */
+  metadataOnly?: boolean;
   /** Where to start watching instead of listing first (tests: resume from a known revision). */
   initialResourceVersion?: string;
 }
@@ -134,6 +136,7 @@ export class Informer {
             ...this.selection(),
             resourceVersion: this.rv,
             allowWatchBookmarks: true,
+            ...(this.opts.metadataOnly ? { metadataOnly: true } : {}),
             timeoutSeconds: this.opts.watchTimeoutSeconds?.() ?? 300 + Math.floor(Math.random() * 300),
           },
           (ev) => {
@@ -182,7 +185,13 @@ export class Informer {
     let cont: string | undefined;
     let rv: string | undefined;
     do {
-      const page = await client.list(this.opts.resource, { ...this.selection(), limit: this.opts.pageSize ?? 500, ...(cont ? { continue: cont } : {}), signal });
+      const page = await client.list(this.opts.resource, {
+        ...this.selection(),
+        limit: this.opts.pageSize ?? 500,
+        ...(cont ? { continue: cont } : {}),
+        ...(this.opts.metadataOnly ? { metadataOnly: true } : {}),
+        signal,
+      });
       items.push(...page.items);
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion;

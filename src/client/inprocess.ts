@@ -107,7 +107,7 @@ export class InProcessTransport extends Transport {
       destroy: () => res.destroy(),
       end: (body) => {
         const buf = body === undefined ? undefined : Buffer.from(body);
-        const headers: Record<string, string> = { accept: 'application/json' };
+        const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
         if (buf) {
           headers['content-type'] = opts.contentType ?? 'application/json';
           headers['content-length'] = String(buf.length);

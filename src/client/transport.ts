@@ -40,6 +40,8 @@ export const defaultRetry: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDel
 export interface RequestOptions {
   body?: string | Buffer | object;
   contentType?: string;
+  /** Accept header (default application/json), e.g. to ask for PartialObjectMetadata. */
+  accept?: string;
   query?: Record<string, string | number | boolean | undefined>;
   signal?: AbortSignal;
 }
@@ -188,7 +190,7 @@ export class Transport {
    * Streams newline-delimited watch events from `path` (`watch=true` is added to `query`). Bodies
    * split across chunks are reassembled; a partial last line at the end of the stream is dropped.
    */
-  watch(path: string, query: RequestOptions['query'], onEvent: (ev: WatchEvent) => void, signal?: AbortSignal): Promise<void> {
+  watch(path: string, query: RequestOptions['query'], onEvent: (ev: WatchEvent) => void, signal?: AbortSignal, accept?: string): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       let settled = false;
@@ -203,7 +205,7 @@ export class Transport {
         req.destroy();
         finish(signal?.reason);
       };
-      const req = this.send('GET', path, { query: { ...query, watch: 'true' } }, (r) => {
+      const req = this.send('GET', path, { query: { ...query, watch: 'true' }, ...(accept ? { accept } : {}) }, (r) => {
         const code = r.statusCode ?? 0;
         if (code < 200 || code >= 300) {
           readAll(r).then((body) => finish(new ApiError(statusFrom(code, body))), finish);
@@ -264,7 +266,7 @@ export class Transport {
   protected send(method: string, path: string, opts: RequestOptions, onResponse: (r: IncomingMessage) => void): OutgoingRequest {
     const u = new URL(path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (opts.body !== undefined) {
       const body = typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);

@@ -58,7 +58,7 @@ describe('built-in controllers', () => {
     const create = async (name: string, owner?: { name: string; uid: string }, block = false) => {
       const metadata: Record<string, unknown> = { name };
       if (owner) metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner.name, uid: owner.uid, ...(block ? { blockOwnerDeletion: true } : {}) }];
-      const r = await server.request('POST', `/api/v1/namespaces/${ns}/configmaps`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata }));
+      const r = await server.request('POST', `/api/v1/namespaces/${ns}/configmaps`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { keep: 'me' } }));
       assert.equal(r.status, 201, r.body);
       return JSON.parse(r.body) as { metadata: { name: string; uid: string } };
     };
@@ -85,8 +85,9 @@ describe('built-in controllers', () => {
     assert.equal((await del('or-owner', 'Orphan')).status, 200);
     await eventually('or-owner gone', async () => ((await exists('or-owner')) ? undefined : true));
     const child = get(`/api/v1/namespaces/${ns}/configmaps/or-child`);
-    const orphan = (await child) as unknown as { metadata: { ownerReferences?: unknown[] } };
+    const orphan = (await child) as unknown as { metadata: { ownerReferences?: unknown[] }; data?: Record<string, string> };
     assert.ok(orphan, 'the dependent is kept');
     assert.deepEqual(orphan.metadata.ownerReferences ?? [], []);
+    assert.deepEqual(orphan.data, { keep: 'me' }, 'only its metadata was touched');
   });
 });

@@ -24,7 +24,8 @@ const collectable = builtinResources.filter((r) => !(r.group === '' && r.kind ==
 export function startGarbageCollector(client: Client, signal: AbortSignal, onError?: (err: unknown) => void): RunningController {
   const informers = new Map<ResourceInfo, Informer>();
   for (const r of collectable) {
-    informers.set(r, new Informer({ client, resource: r, indexers: { ownerUid: indexFuncs.ownerUid }, ...(onError ? { onError } : {}) }));
+    // Metadata only: ownerReferences and finalizers are all the collector reads.
+    informers.set(r, new Informer({ client, resource: r, metadataOnly: true, indexers: { ownerUid: indexFuncs.ownerUid }, ...(onError ? { onError } : {}) }));
   }
   const keyFor = (r: ResourceInfo, obj: KObject) => `${r.group}/${r.plural}|${keyOf(obj)}`;
   const parse = (key: string) => {
@@ -53,10 +54,16 @@ export function startGarbageCollector(client: Client, signal: AbortSignal, onErr
     }
   };
 
-  const removeFinalizer = async (r: ResourceInfo, obj: KObject, finalizer: string) => {
-    const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    await client.update(r, { ...obj, metadata: { ...obj.metadata, finalizers } });
-  };
+  /**
+   * Writes one metadata field by merge patch, conditional on the resourceVersion we read: the
+   * cached objects hold metadata only, so they can never be PUT back whole.
+   */
+  const patchMetadata = (r: ResourceInfo, obj: KObject, field: Record<string, unknown>) =>
+    client.patch(r, obj.metadata.name ?? '', { metadata: { ...field, resourceVersion: obj.metadata.resourceVersion } }, 'merge', {
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    });
+  const removeFinalizer = (r: ResourceInfo, obj: KObject, finalizer: string) =>
+    patchMetadata(r, obj, { finalizers: (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer) });
 
   const reconcile = async (key: string, sig: AbortSignal): Promise<void> => {
     const { r, namespace, objKey } = parse(key);
@@ -69,7 +76,7 @@ export function startGarbageCollector(client: Client, signal: AbortSignal, onErr
     if (obj.metadata.deletionTimestamp && finalizers.includes('orphan')) {
       for (const [dr, dep] of dependentsOf(uid)) {
         const refs = (dep.metadata.ownerReferences ?? []).filter((o) => o.uid !== uid);
-        await client.update(dr, { ...dep, metadata: { ...dep.metadata, ownerReferences: refs } }).catch(ignoreGone);
+        await patchMetadata(dr, dep, { ownerReferences: refs }).catch(ignoreGone);
       }
       await removeFinalizer(r, obj, 'orphan').catch(ignoreGone);
       return;
@@ -97,7 +104,7 @@ export function startGarbageCollector(client: Client, signal: AbortSignal, onErr
       await client.delete(r, obj.metadata.name ?? '', { namespace: obj.metadata.namespace, propagationPolicy: 'Background' }).catch(ignoreGone);
     } else {
       const remaining = refs.filter((ref) => !gone.some((g) => g.uid === ref.uid));
-      await client.update(r, { ...obj, metadata: { ...obj.metadata, ownerReferences: remaining } }).catch(ignoreGone);
+      await patchMetadata(r, obj, { ownerReferences: remaining }).catch(ignoreGone);
     }
   };
 
