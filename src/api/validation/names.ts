@@ -62,8 +62,16 @@ const labelKeyFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const labelKeyErrMsg = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const labelKeyRe = new RegExp(`^${labelKeyFmt}$`);
 
-/** Upstream IsQualifiedName / IsLabelKey: optional DNS-subdomain prefix and '/', then a name. */
+/** Upstream IsLabelKey: a qualified name, described as a label key. */
 export function isQualifiedName(v: string): string[] {
+  return qualifiedNameErrors(v, 'a valid label key');
+}
+
+/**
+ * An optional DNS-subdomain prefix and '/', then a name. Upstream words the malformed case by
+ * what is checked: "a qualified name" (IsQualifiedName) or "a valid label key" (IsLabelKey).
+ */
+export function qualifiedNameErrors(v: string, subject: 'a qualified name' | 'a valid label key'): string[] {
   const errs: string[] = [];
   const parts = v.split('/');
   let name: string;
@@ -76,7 +84,7 @@ export function isQualifiedName(v: string): string[] {
     else for (const m of isDNS1123Subdomain(prefix)) errs.push('prefix part ' + m);
   } else {
     return [
-      'a valid label key ' +
+      `${subject} ` +
         regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc') +
         " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
     ];
