@@ -19,6 +19,7 @@ import { startServiceAccountController } from '../controllers/serviceaccount/con
 import { startRootCaController } from '../controllers/rootca/controller.js';
 import { startGarbageCollector } from '../controllers/gc/controller.js';
 import { Client } from '../client/client.js';
+import { Informer } from '../client/informer.js';
 import { InProcessTransport } from '../client/inprocess.js';
 
 export interface ServerOptions {
@@ -77,8 +78,10 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     const client = new Client(new InProcessTransport(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] }));
     const report = (err: unknown) => log(`controller: ${(err as Error)?.message ?? String(err)}`);
     new NamespaceController(api).start(controllers.signal);
-    startServiceAccountController(client, controllers.signal, report);
-    startRootCaController(client, pki.ca.cert, controllers.signal, report);
+    // One namespace informer serves both per-namespace controllers (Informer.start is idempotent).
+    const namespaces = new Informer({ client, resource: api.resource('', 'namespaces'), onError: report });
+    startServiceAccountController(client, namespaces, controllers.signal, report);
+    startRootCaController(client, namespaces, pki.ca.cert, controllers.signal, report);
     startGarbageCollector(client, controllers.signal, report);
     const server = await listenHttps(api, { host: opts.bindAddress, port: opts.httpsListenPort, cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert });
     cleanups.unshift(

@@ -27,7 +27,7 @@ export function startGarbageCollector(client: Client, signal: AbortSignal, onErr
     // Metadata only: ownerReferences and finalizers are all the collector reads.
     informers.set(r, new Informer({ client, resource: r, metadataOnly: true, indexers: { ownerUid: indexFuncs.ownerUid }, ...(onError ? { onError } : {}) }));
   }
-  const keyFor = (r: ResourceInfo, obj: KObject) => `${r.group}/${r.plural}|${keyOf(obj)}`;
+  const keyFor = (r: ResourceInfo, objKey: string) => `${r.group}/${r.plural}|${objKey}`;
   const parse = (key: string) => {
     const [res, objKey] = key.split('|') as [string, string];
     const r = collectable.find((x) => `${x.group}/${x.plural}` === res);
@@ -113,16 +113,16 @@ export function startGarbageCollector(client: Client, signal: AbortSignal, onErr
     signal,
   );
   for (const [r, inf] of informers) {
-    const enqueue = (o: KObject) => running.queue.add(keyFor(r, o));
+    const enqueue = (o: KObject) => running.queue.add(keyFor(r, keyOf(o)));
     inf.addHandlers({
       onAdd: enqueue,
       onUpdate: (_old, o) => enqueue(o),
       onDelete: (o) => {
         // Dependents of a deleted object may now be garbage; an owner waiting in foreground may be free.
-        for (const [dr, dep] of dependentsOf(o.metadata.uid ?? '')) running.queue.add(keyFor(dr, dep));
+        for (const [dr, dep] of dependentsOf(o.metadata.uid ?? '')) running.queue.add(keyFor(dr, keyOf(dep)));
         for (const ref of o.metadata.ownerReferences ?? []) {
           const or = ownerInfo(ref);
-          if (or) running.queue.add(`${or.group}/${or.plural}|${or.namespaced && o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${ref.name}`);
+          if (or) running.queue.add(keyFor(or, or.namespaced && o.metadata.namespace ? `${o.metadata.namespace}/${ref.name}` : ref.name));
         }
       },
     });

@@ -8,15 +8,14 @@ import { Informer } from '../../client/informer.js';
 import { isApiError } from '../../client/transport.js';
 import { runController, type RunningController } from '../runner.js';
 
-const namespaces = builtinResources.find((r) => r.group === '' && r.kind === 'Namespace')!;
 const configMaps = builtinResources.find((r) => r.group === '' && r.kind === 'ConfigMap')!;
 
 export const rootCaConfigMap = 'kube-root-ca.crt';
 const description =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
-export function startRootCaController(client: Client, caPem: string, signal: AbortSignal, onError?: (err: unknown) => void): RunningController {
-  const nsInformer = new Informer({ client, resource: namespaces, ...(onError ? { onError } : {}) });
+/** `nsInformer` watches namespaces; it may be shared with other controllers. */
+export function startRootCaController(client: Client, nsInformer: Informer, caPem: string, signal: AbortSignal, onError?: (err: unknown) => void): RunningController {
   const cmInformer = new Informer({ client, resource: configMaps, fieldSelector: `metadata.name=${rootCaConfigMap}`, ...(onError ? { onError } : {}) });
   const running = runController(
     {

@@ -7,11 +7,10 @@ import { Informer } from '../../client/informer.js';
 import { isApiError } from '../../client/transport.js';
 import { runController, type RunningController } from '../runner.js';
 
-const namespaces = builtinResources.find((r) => r.group === '' && r.kind === 'Namespace')!;
 const serviceAccounts = builtinResources.find((r) => r.group === '' && r.kind === 'ServiceAccount')!;
 
-export function startServiceAccountController(client: Client, signal: AbortSignal, onError?: (err: unknown) => void): RunningController {
-  const nsInformer = new Informer({ client, resource: namespaces, ...(onError ? { onError } : {}) });
+/** `nsInformer` watches namespaces; it may be shared with other controllers. */
+export function startServiceAccountController(client: Client, nsInformer: Informer, signal: AbortSignal, onError?: (err: unknown) => void): RunningController {
   const saInformer = new Informer({ client, resource: serviceAccounts, fieldSelector: 'metadata.name=default', ...(onError ? { onError } : {}) });
   const running = runController(
     {
