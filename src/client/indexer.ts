@@ -36,8 +36,30 @@ export class Indexer {
   /** index name → value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
 
-  constructor(private readonly indexers: Record<string, IndexFunc> = {}) {
+  private readonly indexers: Record<string, IndexFunc>;
+
+  constructor(indexers: Record<string, IndexFunc> = {}) {
+    this.indexers = { ...indexers };
     for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
+  }
+
+  /** Adds indexes (a name already present must be the same function) and indexes what is held. */
+  addIndexers(indexers: Record<string, IndexFunc>): void {
+    for (const [name, fn] of Object.entries(indexers)) {
+      const have = this.indexers[name] as IndexFunc | undefined;
+      if (have === fn) continue;
+      if (have) throw new Error(`index ${JSON.stringify(name)} is already defined by another function`);
+      this.indexers[name] = fn;
+      const idx = new Map<string, Set<string>>();
+      this.indices.set(name, idx);
+      for (const [key, obj] of this.items) {
+        for (const v of fn(obj)) {
+          let set = idx.get(v);
+          if (!set) idx.set(v, (set = new Set()));
+          set.add(key);
+        }
+      }
+    }
   }
 
   get(key: string): KObject | undefined {

@@ -3,7 +3,7 @@
 // failed reconcile is retried with the key's backoff; a successful one resets it.
 
 import type { Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
+import { WorkQueue, type Clock } from '../client/workqueue.js';
 
 export interface ControllerSpec {
   name: string;
@@ -11,6 +11,8 @@ export interface ControllerSpec {
   /** Idempotent: bring the world in line for `key`; throw to be retried with backoff. */
   reconcile(key: string, signal: AbortSignal): Promise<void>;
   workers?: number;
+  /** The queue's clock (tests drive delays with a fake one). */
+  clock?: Clock;
   onError?(name: string, key: string, err: unknown): void;
 }
 
@@ -23,7 +25,7 @@ export interface RunningController {
 }
 
 export function runController(spec: ControllerSpec, signal: AbortSignal): RunningController {
-  const queue = new WorkQueue<string>();
+  const queue = new WorkQueue<string>(spec.clock ? { clock: spec.clock } : {});
   signal.addEventListener('abort', () => queue.shutDown(), { once: true });
   for (const inf of spec.informers) void inf.start(signal);
   const ready = Promise.all(spec.informers.map((i) => i.waitForSync(signal))).then(() => undefined);

@@ -15,12 +15,12 @@ import { ApiServer, boundPort, listenHttps } from '../apiserver/server.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { startCompactor } from '../storage/compactor.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
-import { startServiceAccountController } from '../controllers/serviceaccount/controller.js';
-import { startRootCaController } from '../controllers/rootca/controller.js';
-import { startGarbageCollector } from '../controllers/gc/controller.js';
+import { controllers as allControllers } from '../controllers/all.js';
+import { newRecorderFactory, type ControllerContext } from '../controllers/context.js';
 import { Client } from '../client/client.js';
-import { Informer } from '../client/informer.js';
+import { SharedInformers } from '../client/factory.js';
 import { InProcessTransport } from '../client/inprocess.js';
+import { realClock } from '../client/workqueue.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -78,11 +78,17 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     const client = new Client(new InProcessTransport(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] }));
     const report = (err: unknown) => log(`controller: ${(err as Error)?.message ?? String(err)}`);
     new NamespaceController(api).start(controllers.signal);
-    // One namespace informer serves both per-namespace controllers (Informer.start is idempotent).
-    const namespaces = new Informer({ client, resource: api.resource('', 'namespaces'), onError: report });
-    startServiceAccountController(client, namespaces, controllers.signal, report);
-    startRootCaController(client, namespaces, pki.ca.cert, controllers.signal, report);
-    startGarbageCollector(client, controllers.signal, report);
+    const ctx: ControllerContext = {
+      client,
+      informers: new SharedInformers(client, report),
+      options: { clusterCidr: opts.clusterCidr, nodeCidrMaskSize: 24, caPem: pki.ca.cert },
+      signal: controllers.signal,
+      clock: realClock,
+      recorder: newRecorderFactory(client, report),
+      onError: report,
+    };
+    for (const c of allControllers) c.start(ctx);
+    ctx.informers.start(controllers.signal);
     const server = await listenHttps(api, { host: opts.bindAddress, port: opts.httpsListenPort, cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert });
     cleanups.unshift(
       () =>

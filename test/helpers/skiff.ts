@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
-export const skiffBin = join(repoRoot, 'bin', 'skiff');
+/** The CLI compiled next to this helper (so a private outDir such as dist-NAME runs its own build). */
+export const skiffMain = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
 
 export function kubectlPath(version: string): string {
   const p = `/usr/lib/google-cloud-sdk/bin/kubectl.${version}`;
@@ -41,7 +42,7 @@ export interface SkiffServer {
 export async function startSkiff(opts: { datastore?: string; extraArgs?: string[]; dataDir?: string } = {}): Promise<SkiffServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-test-'));
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
-  const args = [skiffBin, 'server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfig];
+  const args = [skiffMain, 'server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfig];
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
   args.push(...(opts.extraArgs ?? []));
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

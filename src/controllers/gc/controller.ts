@@ -11,21 +11,22 @@
 
 import { builtinResources, groupVersion, type ResourceInfo } from '../../api/resources.js';
 import type { KObject } from '../../apiserver/object.js';
-import type { Client } from '../../client/client.js';
 import { indexFuncs, keyOf } from '../../client/indexer.js';
-import { Informer } from '../../client/informer.js';
+import type { Informer } from '../../client/informer.js';
 import { isApiError } from '../../client/transport.js';
+import type { ControllerContext } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
 
 type OwnerRef = NonNullable<KObject['metadata']['ownerReferences']>[number];
 
 const collectable = builtinResources.filter((r) => !(r.group === '' && r.kind === 'Binding') && !r.storage);
 
-export function startGarbageCollector(client: Client, signal: AbortSignal, onError?: (err: unknown) => void): RunningController {
+export function startGarbageCollector(ctx: ControllerContext): RunningController {
+  const { client, signal, onError } = ctx;
   const informers = new Map<ResourceInfo, Informer>();
   for (const r of collectable) {
     // Metadata only: ownerReferences and finalizers are all the collector reads.
-    informers.set(r, new Informer({ client, resource: r, metadataOnly: true, indexers: { ownerUid: indexFuncs.ownerUid }, ...(onError ? { onError } : {}) }));
+    informers.set(r, ctx.informers.informer(r, { metadataOnly: true, indexers: { ownerUid: indexFuncs.ownerUid } }));
   }
   const keyFor = (r: ResourceInfo, objKey: string) => `${r.group}/${r.plural}|${objKey}`;
   const parse = (key: string) => {
@@ -109,7 +110,7 @@ export function startGarbageCollector(client: Client, signal: AbortSignal, onErr
   };
 
   const running = runController(
-    { name: 'garbage-collector', informers: [...informers.values()], reconcile, workers: 2, ...(onError ? { onError: (_n: string, _k: string, e: unknown) => onError(e) } : {}) },
+    { name: 'garbage-collector', informers: [...informers.values()], reconcile, workers: 2, onError: (_n, _k, e) => onError(e) },
     signal,
   );
   for (const [r, inf] of informers) {

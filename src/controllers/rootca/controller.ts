@@ -2,21 +2,22 @@
 // cluster CA, so pods can verify the API server; a deleted or edited one is put back. Keys are
 // namespace names.
 
-import { builtinResources } from '../../api/resources.js';
-import type { Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import { isApiError } from '../../client/transport.js';
+import { resourceOf, type ControllerContext } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
 
-const configMaps = builtinResources.find((r) => r.group === '' && r.kind === 'ConfigMap')!;
+const configMaps = resourceOf('', 'ConfigMap');
 
 export const rootCaConfigMap = 'kube-root-ca.crt';
 const description =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
-/** `nsInformer` watches namespaces; it may be shared with other controllers. */
-export function startRootCaController(client: Client, nsInformer: Informer, caPem: string, signal: AbortSignal, onError?: (err: unknown) => void): RunningController {
-  const cmInformer = new Informer({ client, resource: configMaps, fieldSelector: `metadata.name=${rootCaConfigMap}`, ...(onError ? { onError } : {}) });
+export function startRootCaController(ctx: ControllerContext): RunningController {
+  const { client, signal, onError } = ctx;
+  const caPem = ctx.options.caPem;
+  const nsInformer = ctx.informers.informer(resourceOf('', 'Namespace'));
+  const cmInformer = new Informer({ client, resource: configMaps, fieldSelector: `metadata.name=${rootCaConfigMap}`, onError });
   const running = runController(
     {
       name: 'root-ca-cert-publisher',
@@ -36,7 +37,7 @@ export function startRootCaController(client: Client, nsInformer: Informer, caPe
           if (!isApiError(e, 409) && !isApiError(e, 403) && !isApiError(e, 404)) throw e;
         }
       },
-      ...(onError ? { onError: (_n: string, _k: string, e: unknown) => onError(e) } : {}),
+      onError: (_n, _k, e) => onError(e),
     },
     signal,
   );

@@ -1,17 +1,18 @@
 // The ServiceAccount controller: every active namespace has a `default` ServiceAccount; one that
 // is deleted comes back. Keys are namespace names.
 
-import { builtinResources } from '../../api/resources.js';
-import type { Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import { isApiError } from '../../client/transport.js';
+import { resourceOf, type ControllerContext } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
 
-const serviceAccounts = builtinResources.find((r) => r.group === '' && r.kind === 'ServiceAccount')!;
+const serviceAccounts = resourceOf('', 'ServiceAccount');
 
-/** `nsInformer` watches namespaces; it may be shared with other controllers. */
-export function startServiceAccountController(client: Client, nsInformer: Informer, signal: AbortSignal, onError?: (err: unknown) => void): RunningController {
-  const saInformer = new Informer({ client, resource: serviceAccounts, fieldSelector: 'metadata.name=default', ...(onError ? { onError } : {}) });
+export function startServiceAccountController(ctx: ControllerContext): RunningController {
+  const { client, signal, onError } = ctx;
+  const nsInformer = ctx.informers.informer(resourceOf('', 'Namespace'));
+  // Only `default` accounts: a selected watch, not the shared one of every ServiceAccount.
+  const saInformer = new Informer({ client, resource: serviceAccounts, fieldSelector: 'metadata.name=default', onError });
   const running = runController(
     {
       name: 'serviceaccount',
@@ -27,7 +28,7 @@ export function startServiceAccountController(client: Client, nsInformer: Inform
           if (!isApiError(e, 409) && !isApiError(e, 403) && !isApiError(e, 404)) throw e;
         }
       },
-      ...(onError ? { onError: (_n: string, _k: string, e: unknown) => onError(e) } : {}),
+      onError: (_n, _k, e) => onError(e),
     },
     signal,
   );

@@ -1,0 +1,13 @@
+// Every controller `skiff server` runs, by upstream's kube-controller-manager name. Each starts
+// from the shared context; order does not matter (informers sync before workers run).
+
+import type { ControllerDescriptor } from './context.js';
+import { startGarbageCollector } from './gc/controller.js';
+import { startRootCaController } from './rootca/controller.js';
+import { startServiceAccountController } from './serviceaccount/controller.js';
+
+export const controllers: ControllerDescriptor[] = [
+  { name: 'serviceaccount', start: startServiceAccountController },
+  { name: 'root-ca-cert-publisher', start: startRootCaController },
+  { name: 'garbage-collector', start: startGarbageCollector },
+];
