@@ -119,8 +119,9 @@ export class Client {
     return parseObject(res.body);
   }
 
-  async updateStatus(info: ResourceInfo, obj: KObject, signal?: AbortSignal): Promise<KObject> {
-    const res = await this.transport.request('PUT', resourcePath(info, nsOf(info, obj), nameOf(obj), 'status'), { body: obj, ...(signal ? { signal } : {}) });
+  /** PUT to a subresource that takes the whole object: `status` (default) or a namespace's `finalize`. */
+  async updateStatus(info: ResourceInfo, obj: KObject, signal?: AbortSignal, subresource: 'status' | 'finalize' = 'status'): Promise<KObject> {
+    const res = await this.transport.request('PUT', resourcePath(info, nsOf(info, obj), nameOf(obj), subresource), { body: obj, ...(signal ? { signal } : {}) });
     return parseObject(res.body);
   }
 
@@ -143,6 +144,18 @@ export class Client {
     if (opts.preconditions) body.preconditions = opts.preconditions;
     const res = await this.transport.request('DELETE', resourcePath(info, opts.namespace, name), { body, ...(opts.signal ? { signal: opts.signal } : {}) });
     return parseObject(res.body);
+  }
+
+  /** DELETE of every object the selection matches (in `namespace`, or everywhere). */
+  async deleteCollection(info: ResourceInfo, opts: DeleteOptions & { labelSelector?: string; fieldSelector?: string } = {}): Promise<void> {
+    const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
+    if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
+    if (opts.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = opts.gracePeriodSeconds;
+    await this.transport.request('DELETE', resourcePath(info, opts.namespace), {
+      body,
+      query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   }
 
   /** Streams watch events until the server ends the watch; see Transport.watch. */

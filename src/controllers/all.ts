@@ -3,6 +3,7 @@
 
 import type { ControllerDescriptor } from './context.js';
 import { startGarbageCollector } from './gc/controller.js';
+import { startNamespaceController } from './namespace/controller.js';
 import { startRootCaController } from './rootca/controller.js';
 import { startServiceAccountController } from './serviceaccount/controller.js';
 
@@ -10,4 +11,5 @@ export const controllers: ControllerDescriptor[] = [
   { name: 'serviceaccount', start: startServiceAccountController },
   { name: 'root-ca-cert-publisher', start: startRootCaController },
   { name: 'garbage-collector', start: startGarbageCollector },
+  { name: 'namespace', start: (ctx) => startNamespaceController(ctx) },
 ];

@@ -14,7 +14,6 @@ import { newAuthenticator } from '../apiserver/authn.js';
 import { ApiServer, boundPort, listenHttps } from '../apiserver/server.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { startCompactor } from '../storage/compactor.js';
-import { NamespaceController } from '../controllers/namespace/controller.js';
 import { controllers as allControllers } from '../controllers/all.js';
 import { newRecorderFactory, type ControllerContext } from '../controllers/context.js';
 import { Client } from '../client/client.js';
@@ -77,7 +76,6 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     cleanups.unshift(() => controllers.abort());
     const client = new Client(new InProcessTransport(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] }));
     const report = (err: unknown) => log(`controller: ${(err as Error)?.message ?? String(err)}`);
-    new NamespaceController(api).start(controllers.signal);
     const ctx: ControllerContext = {
       client,
       informers: new SharedInformers(client, report),

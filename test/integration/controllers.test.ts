@@ -90,4 +90,31 @@ describe('built-in controllers', () => {
     assert.deepEqual(orphan.metadata.ownerReferences ?? [], []);
     assert.deepEqual(orphan.data, { keep: 'me' }, 'only its metadata was touched');
   });
+
+  it('empties a terminating namespace, reports what holds it, then finalizes it', async () => {
+    const ns = 'doomed-ns';
+    assert.equal((await server.request('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }))).status, 201);
+    const post = async (path: string, obj: unknown) => assert.equal((await server.request('POST', path, JSON.stringify(obj))).status, 201);
+    await post(`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } });
+    await post(`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+    await post(`/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } });
+    assert.equal((await server.request('DELETE', `/api/v1/namespaces/${ns}`)).status, 200);
+
+    type Ns = { status: { phase: string; conditions?: { type: string; status: string; message?: string }[] } };
+    const held = await eventually('the finalizer reported', async () => {
+      const n = (await get(`/api/v1/namespaces/${ns}`)) as unknown as Ns | undefined;
+      const c = n?.status.conditions?.find((x) => x.type === 'NamespaceFinalizersRemaining');
+      return c?.status === 'True' ? n : undefined;
+    });
+    assert.equal(held.status.phase, 'Terminating');
+    const conds = Object.fromEntries((held.status.conditions ?? []).map((c) => [c.type, c]));
+    assert.equal(conds.NamespaceFinalizersRemaining?.message, 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances');
+    assert.equal(conds.NamespaceContentRemaining?.message, 'Some resources are remaining: configmaps. has 1 resource instances');
+    assert.equal((await server.request('GET', `/api/v1/namespaces/${ns}/secrets/s`)).status, 404, 'content without finalizers is gone');
+    assert.equal((await server.request('GET', `/api/v1/namespaces/${ns}/configmaps/plain`)).status, 404);
+
+    const released = await server.request('PATCH', `/api/v1/namespaces/${ns}/configmaps/held`, JSON.stringify({ metadata: { finalizers: null } }), { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(released.status, 200, released.body);
+    await eventually('the namespace gone', async () => ((await server.request('GET', `/api/v1/namespaces/${ns}`)).status === 404 ? true : undefined));
+  });
 });

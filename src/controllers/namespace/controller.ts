@@ -1,118 +1,116 @@
-// Namespace lifecycle: a namespace marked for deletion is emptied (every namespaced object in it
-// deleted through the normal pipeline, so pods get their grace period and finalizers hold what
-// they hold), then its "kubernetes" finalizer is removed through /finalize, which lets the API
-// server delete it. Until then it reports phase Terminating and refuses new content.
+// Namespace lifecycle, as upstream's namespace controller: a namespace marked for deletion is
+// emptied — every namespaced resource deleted by collection through the normal pipeline, so pods
+// get their grace period and finalizers hold what they hold — then its `kubernetes` finalizer is
+// removed through /finalize, which lets the API server delete it.
 //
-// It is driven by the API server's watch cache in this process; keys are namespace names, a
-// namespace still holding content is retried after `retryMs`. Reconcile is idempotent.
+// While content remains, the namespace's status carries upstream's deletion conditions
+// (NamespaceContentRemaining "Some resources are remaining: pods. has 2 resource instances",
+// NamespaceFinalizersRemaining, NamespaceDeletionContentFailure), and the key is looked at again
+// after `retryMs` (content going away also requeues it through the informer of that resource
+// only when someone watches it; a timer is the simple, bounded fallback upstream uses too).
+// Keys are namespace names; reconcile is idempotent.
 
-import { builtinResources } from '../../api/resources.js';
-import { StatusError } from '../../api/errors.js';
-import type { ApiServer } from '../../apiserver/server.js';
+import { builtinResources, type ResourceInfo } from '../../api/resources.js';
 import type { KObject } from '../../apiserver/object.js';
+import { isApiError } from '../../client/transport.js';
+import { resourceOf, type ControllerContext } from '../context.js';
+import { runController, type RunningController } from '../runner.js';
 
-type Rec = Record<string, unknown>;
+type Condition = { type: string; status: 'True' | 'False'; reason: string; message?: string; lastTransitionTime?: string };
 
-export class NamespaceController {
-  private readonly pending = new Set<string>();
-  private readonly retries = new Map<string, NodeJS.Timeout>();
-  private running = false;
-  private stopped = false;
+const namespaces = resourceOf('', 'Namespace');
+/** Namespaced resources with their own storage (events.k8s.io Events are the core ones). */
+const content = builtinResources.filter((r) => r.namespaced && !(r.group === '' && r.kind === 'Binding') && !r.storage);
 
-  constructor(
-    private readonly api: ApiServer,
-    private readonly retryMs = 1000,
-  ) {}
+export function startNamespaceController(ctx: ControllerContext, retryMs = 1000): RunningController {
+  const { client } = ctx;
+  const nsInformer = ctx.informers.informer(namespaces);
 
-  start(signal: AbortSignal): void {
-    const rc = this.api.cache.cacheFor(this.api.resource('', 'namespaces'));
-    const watcher = {
-      deliver: (events: { entry: { name: string; json: string } }[]) => {
-        for (const ev of events) if (ev.entry.json.includes('"deletionTimestamp"')) this.enqueue(ev.entry.name);
-      },
-    };
-    rc.watchers.add(watcher);
-    for (const e of rc.entries.values()) if (e.json.includes('"deletionTimestamp"')) this.enqueue(e.name);
-    signal.addEventListener('abort', () => {
-      this.stopped = true;
-      rc.watchers.delete(watcher);
-      for (const t of this.retries.values()) clearTimeout(t);
-    });
-  }
-
-  private enqueue(name: string): void {
-    if (this.stopped) return;
-    this.pending.add(name);
-    void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  const reconcile = async (name: string, sig: AbortSignal): Promise<void> => {
+    const ns = nsInformer.store.get(name);
+    if (!ns?.metadata.deletionTimestamp) return;
+    const failures: string[] = [];
+    const remaining = new Map<string, number>();
+    const finalizers = new Map<string, number>();
+    for (const r of content) {
+      try {
+        await client.deleteCollection(r, { namespace: name, signal: sig });
+      } catch (e) {
+        if (!isApiError(e, 404)) failures.push(`${r.plural}: ${(e as Error).message}`);
+      }
+      await countRemaining(r, name, sig, remaining, finalizers).catch((e: unknown) => failures.push(`${r.plural}: ${(e as Error).message}`));
+    }
+    await setConditions(ns, conditionsFor(failures, remaining, finalizers), sig);
+    if (failures.length > 0 || remaining.size > 0) {
+      running.queue.addAfter(name, retryMs);
+      return;
+    }
+    const specFinalizers = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers) ?? [];
+    if (!specFinalizers.includes('kubernetes')) return;
+    const fresh = await client.get(namespaces, name, undefined, sig);
+    const spec = (fresh.spec ?? {}) as { finalizers?: string[] };
+    fresh.spec = { ...spec, finalizers: (spec.finalizers ?? []).filter((f) => f !== 'kubernetes') };
     try {
-      while (this.pending.size > 0 && !this.stopped) {
-        const name = this.pending.values().next().value as string;
-        this.pending.delete(name);
-        try {
-          if (!(await this.reconcile(name))) this.retryLater(name);
-        } catch {
-          this.retryLater(name);
-        }
-      }
-    } finally {
-      this.running = false;
+      await client.updateStatus(namespaces, fresh, sig, 'finalize');
+    } catch (e) {
+      if (!isApiError(e, 404)) throw e;
     }
-  }
+  };
 
-  private retryLater(name: string): void {
-    if (this.stopped || this.retries.has(name)) return;
-    this.retries.set(
-      name,
-      setTimeout(() => {
-        this.retries.delete(name);
-        this.enqueue(name);
-      }, this.retryMs).unref(),
-    );
-  }
+  const countRemaining = async (r: ResourceInfo, ns: string, sig: AbortSignal, remaining: Map<string, number>, finalizers: Map<string, number>) => {
+    const list = await client.list(r, { namespace: ns, metadataOnly: true, signal: sig });
+    if (list.items.length === 0) return;
+    // Upstream names resources `<plural>.<group>`, so core ones read `pods.`.
+    remaining.set(`${r.plural}.${r.group}`, list.items.length);
+    for (const item of list.items) for (const f of item.metadata.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + 1);
+  };
 
-  /** Returns true when the namespace needs nothing more from us. */
-  async reconcile(name: string): Promise<boolean> {
-    const nsInfo = this.api.resource('', 'namespaces');
-    const entry = this.api.cache.cacheFor(nsInfo).entries.get(`/registry/core/namespaces/${name}`);
-    if (!entry) return true;
-    const ns = JSON.parse(entry.json) as KObject;
-    if (!ns.metadata.deletionTimestamp) return true;
-    const ctx = { dryRun: false };
-    let remaining = 0;
-    for (const r of builtinResources) {
-      if (!r.namespaced || (r.group === '' && r.kind === 'Binding')) continue;
-      const rs = this.api.storeFor(r.group, r.plural)!;
-      for (const e of [...this.api.cache.cacheFor(r).entries.values()]) {
-        if (e.namespace !== name) continue;
-        remaining++;
-        if ((JSON.parse(e.json) as KObject).metadata.deletionTimestamp) continue;
-        try {
-          await rs.delete(name, e.name, { propagationPolicy: 'Background' }, ctx);
-        } catch (err) {
-          if (!(err instanceof StatusError && err.code === 404)) throw err;
-        }
-      }
+  const setConditions = async (ns: KObject, wanted: Condition[], sig: AbortSignal) => {
+    const status = (ns.status ?? {}) as { conditions?: Condition[]; phase?: string };
+    const current = status.conditions ?? [];
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    let changed = false;
+    const next = wanted.map((w) => {
+      const old = current.find((c) => c.type === w.type);
+      if (old && old.status === w.status && old.reason === w.reason && old.message === w.message) return old;
+      changed = true;
+      return { ...w, lastTransitionTime: old && old.status === w.status ? (old.lastTransitionTime ?? now) : now };
+    });
+    if (!changed) return;
+    try {
+      await client.updateStatus(namespaces, { ...ns, status: { ...status, conditions: next } }, sig);
+    } catch (e) {
+      // A newer namespace (409) or a finished one (404): the next pass writes from fresh state.
+      if (!isApiError(e, 409) && !isApiError(e, 404)) throw e;
     }
-    if (remaining > 0) return false;
-    const finalizers = ((ns.spec as Rec | undefined)?.finalizers as string[] | undefined) ?? [];
-    if (!finalizers.includes('kubernetes')) return true;
-    await this.api.storeFor('', 'namespaces')!.update(
-      undefined,
-      name,
-      (cur) => {
-        if (!cur) throw new StatusError(404, 'NotFound', `namespaces "${name}" not found`);
-        const spec = (cur.spec ?? {}) as Rec;
-        cur.spec = { ...spec, finalizers: ((spec.finalizers as string[] | undefined) ?? []).filter((f) => f !== 'kubernetes') };
-        return cur;
-      },
-      ctx,
-      'finalize',
-    );
-    return true;
-  }
+  };
+
+  const running = runController({ name: 'namespace', informers: [nsInformer], reconcile, workers: 2, clock: ctx.clock, onError: (_n, _k, e) => ctx.onError(e) }, ctx.signal);
+  const enqueue = (o: KObject) => {
+    if (o.metadata.deletionTimestamp) running.queue.add(o.metadata.name ?? '');
+  };
+  nsInformer.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
+  return running;
+}
+
+/** Upstream's five deletion conditions, each True only while its problem holds. */
+export function conditionsFor(failures: string[], remaining: Map<string, number>, finalizers: Map<string, number>): Condition[] {
+  const list = (m: Map<string, number>, verb: 'has' | 'in') =>
+    [...m.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ${verb} ${n} resource instances`)
+      .join(', ');
+  return [
+    { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' },
+    { type: 'NamespaceDeletionGroupVersionParsingFailure', status: 'False', reason: 'ParsedGroupVersions', message: 'All legacy kube types successfully parsed' },
+    failures.length > 0
+      ? { type: 'NamespaceDeletionContentFailure', status: 'True', reason: 'ContentDeletionFailed', message: `Failed to delete all resource types, ${failures.length} remaining: ${failures.join(', ')}` }
+      : { type: 'NamespaceDeletionContentFailure', status: 'False', reason: 'ContentDeleted', message: 'All content successfully deleted, may be waiting on finalization' },
+    remaining.size > 0
+      ? { type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${list(remaining, 'has')}` }
+      : { type: 'NamespaceContentRemaining', status: 'False', reason: 'ContentRemoved', message: 'All content successfully removed' },
+    finalizers.size > 0
+      ? { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${list(finalizers, 'in')}` }
+      : { type: 'NamespaceFinalizersRemaining', status: 'False', reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' },
+  ];
 }
