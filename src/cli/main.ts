@@ -2,11 +2,13 @@
 
 import { Command } from 'commander';
 import { serverCommand } from './server.js';
+import { controllerManagerCommand } from './controller-manager.js';
 
 const program = new Command('skiff')
   .description('A Kubernetes-compatible container orchestrator in one binary')
   .version('0.1.0')
-  .addCommand(serverCommand());
+  .addCommand(serverCommand())
+  .addCommand(controllerManagerCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`skiff: ${(err as Error)?.message ?? String(err)}\n`);

@@ -35,6 +35,7 @@ export function serverCommand(): Command {
     .option('--cluster-cidr <cidr>', 'range of pod IPs', '10.42.0.0/16')
     .option('--service-node-port-range <range>', 'range of NodePorts', portRange, [30000, 32767] as [number, number])
     .option('--disable-agent', 'run the control plane only, with no node agent on this machine', false)
+    .option('--disable-controller-manager', 'run no controllers in this process (run `skiff controller-manager` elsewhere)', false)
     .action(async (o: Record<string, unknown>) => {
       const opts = o as unknown as ServerOptions;
       const running = await startServer(opts);

@@ -35,6 +35,8 @@ export interface ServerOptions {
   clusterCidr: string;
   serviceNodePortRange: [number, number];
   disableAgent: boolean;
+  /** Run no controllers here (they run elsewhere, e.g. `skiff controller-manager`). */
+  disableControllerManager?: boolean;
 }
 
 export interface RunningServer {
@@ -85,7 +87,7 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
       recorder: newRecorderFactory(client, report),
       onError: report,
     };
-    for (const c of allControllers) c.start(ctx);
+    if (!opts.disableControllerManager) for (const c of allControllers) c.start(ctx);
     ctx.informers.start(controllers.signal);
     const server = await listenHttps(api, { host: opts.bindAddress, port: opts.httpsListenPort, cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert });
     cleanups.unshift(
