@@ -227,8 +227,11 @@ export class ResourceStore {
         subresource === 'binding' ? [] : subresource === 'status' ? validateStatusUpdate(this.info, desired, old) : validateUpdate(this.info, desired, old);
       if (errs.length) throw this.invalid(name, errs);
 
-      // An object being deleted goes away once its last finalizer is removed.
-      if (desired.metadata.deletionTimestamp && !desired.metadata.finalizers?.length && !this.hooks.holdsDeletion?.(desired)) {
+      // An object being deleted goes away when an update removes its last finalizer (upstream's
+      // ShouldDeleteDuringUpdate): not on other writes, and not while a grace period runs — a
+      // terminating pod's status updates must not end its grace period early.
+      const held = (o: KObject) => !!o.metadata.finalizers?.length || !!this.hooks.holdsDeletion?.(o);
+      if (desired.metadata.deletionTimestamp && held(old) && !held(desired) && (desired.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
         if (!ctx.dryRun) {
           try {
             await this.store.delete(key, kv.modRevision);

@@ -3,12 +3,14 @@
 import { Command } from 'commander';
 import { serverCommand } from './server.js';
 import { controllerManagerCommand } from './controller-manager.js';
+import { simCommand } from './sim.js';
 
 const program = new Command('skiff')
   .description('A Kubernetes-compatible container orchestrator in one binary')
   .version('0.1.0')
   .addCommand(serverCommand())
-  .addCommand(controllerManagerCommand());
+  .addCommand(controllerManagerCommand())
+  .addCommand(simCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`skiff: ${(err as Error)?.message ?? String(err)}\n`);

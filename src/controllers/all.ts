@@ -2,6 +2,7 @@
 // from the shared context; order does not matter (informers sync before workers run).
 
 import type { ControllerDescriptor } from './context.js';
+import { startDisruptionController } from './disruption/controller.js';
 import { startGarbageCollector } from './gc/controller.js';
 import { startNamespaceController } from './namespace/controller.js';
 import { startRootCaController } from './rootca/controller.js';
@@ -11,5 +12,6 @@ export const controllers: ControllerDescriptor[] = [
   { name: 'serviceaccount', start: startServiceAccountController },
   { name: 'root-ca-cert-publisher', start: startRootCaController },
   { name: 'garbage-collector', start: startGarbageCollector },
+  { name: 'disruption', start: startDisruptionController },
   { name: 'namespace', start: (ctx) => startNamespaceController(ctx) },
 ];

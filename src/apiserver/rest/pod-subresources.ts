@@ -1,6 +1,7 @@
 // pods/binding (the scheduler's write) and pods/eviction (kubectl drain's).
 
-import { errors } from '../../api/errors.js';
+import { errors, StatusError } from '../../api/errors.js';
+import { evictPod } from '../eviction.js';
 import { decodeBody, readBody, sendJson } from '../http.js';
 import { isPlainObject, nowRfc3339, type KObject } from '../object.js';
 import { typeError } from '../../api/openapi/index.js';
@@ -57,13 +58,35 @@ export async function evict(s: Scope): Promise<void> {
   const wrongType = typeError('io.k8s.api.policy.v1.Eviction', body);
   if (wrongType) throw errors.badRequest(wrongType);
   const meta = isPlainObject(body.metadata) ? body.metadata : {};
-  if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
+  if (meta.name !== name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
   const opts: DeleteOptions = {};
+  let bodyDryRun: string[] = [];
   if (isPlainObject(body.deleteOptions)) {
     const d = body.deleteOptions;
     if (typeof d.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = d.gracePeriodSeconds;
     if (isPlainObject(d.preconditions)) opts.preconditions = d.preconditions as DeleteOptions['preconditions'];
+    if (d.propagationPolicy === 'Foreground' || d.propagationPolicy === 'Background' || d.propagationPolicy === 'Orphan') opts.propagationPolicy = d.propagationPolicy;
+    if (typeof d.orphanDependents === 'boolean') opts.orphanDependents = d.orphanDependents;
+    if (Array.isArray(d.dryRun)) bodyDryRun = d.dryRun.map(String);
   }
-  await s.rs.delete(ns, name, opts, opContext(s));
-  sendJson(s.res, 201, success(201));
+  const ctx = opContext(s);
+  ctx.dryRun = evictionDryRun(s.query.getAll('dryRun'), bodyDryRun);
+  try {
+    const status = await evictPod(s.server, { namespace: ns ?? '', name, deleteOptions: opts, ctx });
+    sendJson(s.res, status.code ?? 201, status);
+  } catch (e) {
+    // Upstream answers a suggested retry delay with a Retry-After header as well (client-go waits it out).
+    const after = e instanceof StatusError ? e.details?.retryAfterSeconds : undefined;
+    if (e instanceof StatusError && after) sendJson(s.res, e.code, e.toStatus(), { 'Retry-After': String(after) });
+    else throw e;
+  }
+}
+
+/** Upstream's propagateDryRun: the query's and the body's dryRun must agree when both are given. */
+function evictionDryRun(query: string[], body: string[]): boolean {
+  for (const v of body) if (v !== 'All') throw errors.badRequest(`Invalid dryRun value: "${v}": supported values: "All"`);
+  if (query.length && body.length && query.join(',') !== body.join(',')) {
+    throw errors.internal(`Non-matching dry-run options in request and content: [${query.join(' ')}] and [${body.join(' ')}]`);
+  }
+  return query.length > 0 || body.length > 0;
 }
