@@ -1,0 +1,210 @@
+// Control plane at scale with simulated nodes: a real `skiff server` child process (SQLite,
+// controllers and scheduler inside) and a real `skiff sim` child process (the nodes' kubelets),
+// driven over HTTPS from this process.
+//
+// Phases (--phases, default both):
+//   deployment  one Deployment of --replicas (30,000) over --nodes (1,000) simulated nodes, timed
+//               from create to status.availableReplicas == replicas; control-plane peak RSS (VmHWM)
+//   steady      --steady-nodes (5,000) nodes and --steady-pods (150,000) pods (Deployments of 3,000),
+//               then held for --hold (600) s while a probe measures single-object GET and mutation
+//               (ConfigMap merge patch) latency at 10 requests/s each; control-plane RSS and CPU
+//
+// Usage: node dist/bench/cluster.bench.js [--phases deployment,steady] [--quick] [--results FILE]
+// Prints JSON lines, a table, and writes bench/results/cluster-<date>.json. Targets, not tests:
+// upstream SLO p99 <= 1 s for single-object calls; <= 3 GiB control-plane RSS.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { startServer, distRoot, procCpuSeconds, procMemory, type BenchServer } from './apiserver/server.js';
+import { Client } from '../src/client/client.js';
+import { loadKubeconfig, Transport } from '../src/client/transport.js';
+import { resourceOf } from '../src/controllers/context.js';
+import type { KObject } from '../src/apiserver/object.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const quick = process.argv.includes('--quick');
+const num = (name: string, full: number, small: number): number => Number(arg(name) ?? (quick ? small : full));
+const log = (m: string): void => void process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${m}\n`);
+const mib = (b: number) => Math.round(b / 1048576);
+
+const deployments = resourceOf('apps', 'Deployment');
+const namespaces = resourceOf('', 'Namespace');
+const configMaps = resourceOf('', 'ConfigMap');
+const pods = resourceOf('', 'Pod');
+
+interface Sim {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startSim(kubeconfig: string, nodes: number): Promise<Sim> {
+  const child: ChildProcess = spawn(process.execPath, [join(distRoot, 'src', 'cli', 'main.js'), 'sim', '--kubeconfig', kubeconfig, '--nodes', String(nodes), '--zones', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+  try {
+    const deadline = Date.now() + 300_000;
+    while (!out.includes('skiff sim ready')) {
+      if (child.exitCode !== null) throw new Error(`skiff sim exited with ${child.exitCode}:\n${out}`);
+      if (Date.now() > deadline) throw new Error(`skiff sim not ready in 300 s:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { pid: child.pid as number, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function deployment(ns: string, name: string, replicas: number): KObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '10m', memory: '20Mi' } } }] },
+      },
+    },
+  };
+}
+
+async function waitAvailable(client: Client, ns: string, names: string[], replicas: number, timeoutMs: number, onTick: () => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastLog = 0;
+  for (;;) {
+    let available = 0;
+    for (const n of names) available += ((await client.get(deployments, n, ns)).status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0;
+    onTick();
+    if (available >= replicas * names.length) return;
+    if (Date.now() > deadline) throw new Error(`only ${available}/${replicas * names.length} available after ${timeoutMs / 1000} s`);
+    if (Date.now() - lastLog > 15_000) {
+      log(`${available}/${replicas * names.length} available`);
+      lastLog = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10 : 0;
+}
+
+async function withCluster<T>(nodes: number, fn: (client: Client, server: BenchServer, sim: Sim) => Promise<T>): Promise<T> {
+  const server = await startServer({ datastore: 'sqlite', log });
+  let sim: Sim | undefined;
+  try {
+    const kubeconfig = join(server.dataDir, 'kubeconfig.yaml');
+    const client = new Client(new Transport(loadKubeconfig(kubeconfig)));
+    const t0 = Date.now();
+    sim = await startSim(kubeconfig, nodes);
+    log(`${nodes} simulated nodes ready in ${Date.now() - t0} ms`);
+    return await fn(client, server, sim);
+  } finally {
+    await sim?.stop();
+    await server.stop();
+  }
+}
+
+async function deploymentPhase(): Promise<Record<string, unknown>> {
+  const nodes = num('nodes', 1000, 100);
+  const replicas = num('replicas', 30000, 3000);
+  return withCluster(nodes, async (client, server, sim) => {
+    await client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'scale' } });
+    const start = Date.now();
+    await client.create(deployments, deployment('scale', 'big', replicas));
+    let simHwm = 0;
+    await waitAvailable(client, 'scale', ['big'], replicas, 1_800_000, () => (simHwm = Math.max(simHwm, procMemory(sim.pid).hwm)));
+    const result = { phase: 'deployment', nodes, replicas, secondsToAvailable: (Date.now() - start) / 1000, controlPlanePeakRssMiB: mib(server.memory().hwm), simPeakRssMiB: mib(simHwm) };
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return result;
+  });
+}
+
+async function steadyPhase(): Promise<Record<string, unknown>> {
+  const nodes = num('steady-nodes', 5000, 500);
+  const total = num('steady-pods', 150000, 15000);
+  const holdS = num('hold', 600, 60);
+  const per = 3000;
+  return withCluster(nodes, async (client, server, sim) => {
+    await client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'steady' } });
+    const names = Array.from({ length: Math.ceil(total / per) }, (_, i) => `d${i}`);
+    const start = Date.now();
+    for (const n of names) await client.create(deployments, deployment('steady', n, per));
+    await waitAvailable(client, 'steady', names, per, 3_600_000, () => undefined);
+    const fillSeconds = (Date.now() - start) / 1000;
+    log(`${names.length * per} pods available in ${fillSeconds} s; holding ${holdS} s`);
+
+    const somePods = (await client.list(pods, { namespace: 'steady', limit: 500 })).items.map((p) => p.metadata.name ?? '');
+    await client.create(configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe', namespace: 'steady' }, data: { n: '0' } });
+    const gets: number[] = [];
+    const mutations: number[] = [];
+    const rss: number[] = [];
+    const cpu0 = procCpuSeconds(server.pid).total;
+    const hold0 = Date.now();
+    let i = 0;
+    while (Date.now() - hold0 < holdS * 1000) {
+      const tick = Date.now();
+      const t1 = performance.now();
+      await client.get(pods, somePods[i % somePods.length]!, 'steady');
+      gets.push(performance.now() - t1);
+      const t2 = performance.now();
+      await client.patch(configMaps, 'probe', { data: { n: String(i) } }, 'merge', { namespace: 'steady' });
+      mutations.push(performance.now() - t2);
+      if (i % 50 === 0) rss.push(server.memory().rss);
+      i++;
+      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
+    }
+    const cpuPercent = Math.round(((procCpuSeconds(server.pid).total - cpu0) / ((Date.now() - hold0) / 1000)) * 100);
+    const result = {
+      phase: 'steady',
+      nodes,
+      pods: names.length * per,
+      fillSeconds,
+      holdSeconds: holdS,
+      getP50Ms: percentile(gets, 50),
+      getP99Ms: percentile(gets, 99),
+      mutationP50Ms: percentile(mutations, 50),
+      mutationP99Ms: percentile(mutations, 99),
+      controlPlaneRssMiB: mib(Math.max(...rss)),
+      controlPlanePeakRssMiB: mib(server.memory().hwm),
+      controlPlaneCpuPercent: cpuPercent,
+      simRssMiB: mib(procMemory(sim.pid).rss),
+    };
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return result;
+  });
+}
+
+async function main(): Promise<void> {
+  const phases = (arg('phases') ?? 'deployment,steady').split(',');
+  const results: Record<string, unknown>[] = [];
+  if (phases.includes('deployment')) results.push(await deploymentPhase());
+  if (phases.includes('steady')) results.push(await steadyPhase());
+  for (const r of results) process.stdout.write(Object.entries(r).map(([k, v]) => `${k}=${String(v)}`).join('  ') + '\n');
+  const out = arg('results') ?? join('bench', 'results', `cluster-${new Date().toISOString().slice(0, 10)}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: '2-core VM', results }, null, 2) + '\n');
+  log(`results written to ${out}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});
