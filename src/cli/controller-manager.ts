@@ -13,6 +13,7 @@ import { realClock } from '../client/workqueue.js';
 import { controllers } from '../controllers/all.js';
 import { newRecorderFactory, type ControllerContext } from '../controllers/context.js';
 import { selectControllers } from '../controllers/select.js';
+import { parseDuration } from '../util/duration.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, ...v.split(',').filter(Boolean)];
@@ -32,8 +33,10 @@ export function controllerManagerCommand(): Command {
     .option('--controllers <names>', `controllers to run: '*' for all, 'name' to enable, '-name' to disable (known: ${controllers.map((c) => c.name).join(', ')})`, collect, [])
     .option('--cluster-cidr <cidr>', 'range of pod IPs nodes get their podCIDR from', '10.42.0.0/16')
     .option('--node-cidr-mask-size <bits>', 'prefix length of each node podCIDR', (v) => Number(v), 24)
+    .option('--node-monitor-grace-period <duration>', 'time a node may go unheard of before it is marked NotReady', parseDuration, 40_000)
+    .option('--node-monitor-period <duration>', 'how often node health is checked', parseDuration, 5_000)
     .option('--no-leader-elect', 'run without leader election (only one copy may run)')
-    .action(async (o: { kubeconfig?: string; controllers: string[]; clusterCidr: string; nodeCidrMaskSize: number; leaderElect: boolean }) => {
+    .action(async (o: { kubeconfig?: string; controllers: string[]; clusterCidr: string; nodeCidrMaskSize: number; leaderElect: boolean; nodeMonitorGracePeriod: number; nodeMonitorPeriod: number }) => {
       const selected = selectControllers(controllers, o.controllers);
       const cfg = loadKubeconfig(kubeconfigPath(o.kubeconfig));
       const client = new Client(new Transport(cfg));
@@ -45,7 +48,7 @@ export function controllerManagerCommand(): Command {
         const ctx: ControllerContext = {
           client,
           informers: new SharedInformers(client, report),
-          options: { clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize, caPem: cfg.ca ?? '' },
+          options: { clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize, caPem: cfg.ca ?? '', nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod, nodeMonitorPeriodMs: o.nodeMonitorPeriod },
           signal,
           clock: realClock,
           recorder: newRecorderFactory(client, report),

@@ -2,6 +2,7 @@
 
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer, type ServerOptions } from '../server/run.js';
+import { parseDuration } from '../util/duration.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -13,6 +14,14 @@ function portRange(v: string): [number, number] {
   const m = /^(\d+)-(\d+)$/.exec(v);
   if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('must be a range like 30000-32767');
   return [Number(m[1]), Number(m[2])];
+}
+
+function durationArg(v: string): number {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -35,6 +44,8 @@ export function serverCommand(): Command {
     .option('--cluster-cidr <cidr>', 'range of pod IPs', '10.42.0.0/16')
     .option('--service-node-port-range <range>', 'range of NodePorts', portRange, [30000, 32767] as [number, number])
     .option('--disable-agent', 'run the control plane only, with no node agent on this machine', false)
+    .option('--node-monitor-grace-period <duration>', 'time a node may go unheard of before it is marked NotReady', durationArg, 40_000)
+    .option('--node-monitor-period <duration>', 'how often node health is checked', durationArg, 5_000)
     .option('--disable-controller-manager', 'run no controllers in this process (run `skiff controller-manager` elsewhere)', false)
     .action(async (o: Record<string, unknown>) => {
       const opts = o as unknown as ServerOptions;

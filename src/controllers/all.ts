@@ -3,8 +3,13 @@
 
 import type { ControllerDescriptor } from './context.js';
 import { startDisruptionController } from './disruption/controller.js';
+import { startEndpointsController } from './endpoints/controller.js';
+import { startEndpointSliceController } from './endpointslice/controller.js';
 import { startGarbageCollector } from './gc/controller.js';
 import { startNamespaceController } from './namespace/controller.js';
+import { startNodeIpamController } from './nodeipam/controller.js';
+import { startNodeLifecycleController } from './nodelifecycle/controller.js';
+import { startTaintEvictionController } from './nodelifecycle/taint-eviction.js';
 import { startRootCaController } from './rootca/controller.js';
 import { startServiceAccountController } from './serviceaccount/controller.js';
 
@@ -14,4 +19,9 @@ export const controllers: ControllerDescriptor[] = [
   { name: 'garbage-collector', start: startGarbageCollector },
   { name: 'disruption', start: startDisruptionController },
   { name: 'namespace', start: (ctx) => startNamespaceController(ctx) },
+  { name: 'endpointslice', start: (ctx) => startEndpointSliceController(ctx) },
+  { name: 'endpoint', start: startEndpointsController },
+  { name: 'node-lifecycle', start: (ctx) => startNodeLifecycleController(ctx) },
+  { name: 'taint-eviction-controller', start: startTaintEvictionController },
+  { name: 'node-ipam', start: (ctx) => startNodeIpamController(ctx) },
 ];

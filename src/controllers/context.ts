@@ -18,6 +18,15 @@ export interface ControllerOptions {
   nodeCidrMaskSize: number;
   /** The cluster CA (PEM) published as kube-root-ca.crt. */
   caPem: string;
+  /** Node lifecycle (upstream flags of the same names): unheard-of time before NotReady (40 s), check period (5 s), startup grace (60 s). */
+  nodeMonitorGracePeriodMs?: number;
+  nodeMonitorPeriodMs?: number;
+  nodeStartupGracePeriodMs?: number;
+  /** EndpointSlice controller: endpoints per slice (100) and batching of pod changes (0 ms). */
+  maxEndpointsPerSlice?: number;
+  endpointUpdatesBatchPeriodMs?: number;
+  /** Prefix length of IPv6 podCIDRs (64). */
+  nodeCidrMaskSizeIPv6?: number;
 }
 
 export interface ControllerContext {

@@ -81,3 +81,12 @@ export function timeSince(v: unknown, now: number): string {
   const t = parseTime(v);
   return t === undefined ? '<unknown>' : humanDuration(now - t);
 }
+
+/** Go's time.ParseDuration for the units flags use (`500ms`, `2s`, `1m30s`, `1h`), in ms. */
+export function parseDuration(v: string): number {
+  const units: Record<string, number> = { ms: 1, s: SECOND, m: MINUTE, h: HOUR };
+  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (v === '0') return 0;
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== v) throw new Error(`invalid duration ${JSON.stringify(v)}: use e.g. 500ms, 40s, 5m`);
+  return parts.reduce((sum, p) => sum + Number(p[1]) * (units[p[2]!] ?? 0), 0);
+}
