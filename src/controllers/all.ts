@@ -3,9 +3,11 @@
 
 import type { ControllerDescriptor } from './context.js';
 import { startDisruptionController } from './disruption/controller.js';
+import { startCronJobController } from './cronjob/controller.js';
 import { startEndpointsController } from './endpoints/controller.js';
 import { startEndpointSliceController } from './endpointslice/controller.js';
 import { startGarbageCollector } from './gc/controller.js';
+import { startJobControllers } from './job/controller.js';
 import { startNamespaceController } from './namespace/controller.js';
 import { startNodeIpamController } from './nodeipam/controller.js';
 import { startNodeLifecycleController } from './nodelifecycle/controller.js';
@@ -24,4 +26,6 @@ export const controllers: ControllerDescriptor[] = [
   { name: 'node-lifecycle', start: (ctx) => startNodeLifecycleController(ctx) },
   { name: 'taint-eviction-controller', start: startTaintEvictionController },
   { name: 'node-ipam', start: (ctx) => startNodeIpamController(ctx) },
+  { name: 'job', start: startJobControllers },
+  { name: 'cronjob', start: startCronJobController },
 ];
