@@ -6,18 +6,23 @@ import { errors } from '../api/errors.js';
 import type { DeleteOptions, KindHooks } from './registry.js';
 import type { KObject } from './object.js';
 import type { ServiceAllocator } from './service-alloc.js';
+import { admitPodCreate, admitPodUpdate, admitPriorityClass, type PriorityClassSource } from './admission-priority.js';
 
 type Rec = Record<string, unknown>;
 
 const generationKinds = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'PodDisruptionBudget']);
 
-function podHooks(): KindHooks {
+function podHooks(priorityClasses: PriorityClassSource | undefined): KindHooks {
   return {
     returnDeletedObject: true,
-    beforeCreate(pod) {
+    async beforeCreate(pod) {
       const spec = (pod.spec ?? {}) as Rec;
       pod.status = { phase: 'Pending', qosClass: qosClass(spec) };
       addDefaultTolerations(spec);
+      if (priorityClasses) await admitPodCreate(pod, priorityClasses);
+    },
+    beforeUpdate(pod, old, _ctx, sub) {
+      if (sub === undefined) admitPodUpdate(pod, old);
     },
     gracePeriod(pod, opts: DeleteOptions) {
       const spec = (pod.spec ?? {}) as Rec;
@@ -94,12 +99,12 @@ function serviceHooks(alloc: ServiceAllocator): KindHooks {
   };
 }
 
-export function hooksFor(r: ResourceInfo, deps: { services: ServiceAllocator }): KindHooks {
+export function hooksFor(r: ResourceInfo, deps: { services: ServiceAllocator; priorityClasses?: PriorityClassSource }): KindHooks {
   const base: KindHooks = generationKinds.has(r.kind) && r.group !== '' ? { generation: true } : {};
   if (r.group === '') {
     switch (r.kind) {
       case 'Pod':
-        return { ...base, ...podHooks() };
+        return { ...base, ...podHooks(deps.priorityClasses) };
       case 'Namespace':
         return { ...base, ...namespaceHooks() };
       case 'Service':
@@ -112,6 +117,10 @@ export function hooksFor(r: ResourceInfo, deps: { services: ServiceAllocator }):
     }
   }
   if (r.kind === 'Lease') return { ...base, allowCreateOnUpdate: true };
+  if (r.kind === 'PriorityClass' && deps.priorityClasses) {
+    const src = deps.priorityClasses;
+    return { ...base, beforeCreate: (pc) => admitPriorityClass(pc, src, 'create'), beforeUpdate: (pc, _old, _ctx, sub) => (sub === undefined ? admitPriorityClass(pc, src, 'update') : undefined) };
+  }
   return base;
 }
 

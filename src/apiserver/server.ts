@@ -20,7 +20,8 @@ import { hooksFor } from './kinds.js';
 import { ResourceStore, type NamespaceChecker, type OpContext } from './registry.js';
 import { parseRequest, type ResourceRequest } from './request-info.js';
 import { ServiceAllocator } from './service-alloc.js';
-import { objectKey, WatchCache } from './watch-cache.js';
+import { objectKey, resourcePrefix, WatchCache } from './watch-cache.js';
+import { priorityClassInfo, systemPriorityClasses, type PriorityClassSource } from './admission-priority.js';
 import type { KObject } from './object.js';
 import type { Scope, ServerContext } from './rest/scope.js';
 import { get } from './rest/get.js';
@@ -70,8 +71,9 @@ export class ApiServer implements ServerContext {
       listServices: () => this.cachedObjects(this.resource('', 'services')),
     });
     const namespaces: NamespaceChecker = { checkCreateAllowed: (ns) => this.checkNamespace(ns) };
+    const priorityClasses = this.priorityClassSource();
     for (const r of builtinResources) {
-      this.stores.set(`${r.group}/${r.plural}`, new ResourceStore(r, cfg.store, hooksFor(r, { services: this.services }), namespaces));
+      this.stores.set(`${r.group}/${r.plural}`, new ResourceStore(r, cfg.store, hooksFor(r, { services: this.services, priorityClasses }), namespaces));
     }
   }
 
@@ -83,6 +85,19 @@ export class ApiServer implements ServerContext {
 
   storeFor(group: string, plural: string): ResourceStore | undefined {
     return this.stores.get(`${group}/${plural}`);
+  }
+
+  /** PriorityClasses for Priority admission, read from the store so a class created just before a pod is seen. */
+  private priorityClassSource(): PriorityClassSource {
+    const r = this.resource('scheduling.k8s.io', 'priorityclasses');
+    const rs = () => this.storeFor(r.group, r.plural)!;
+    return {
+      get: async (name) => {
+        const kv = await this.store.get(objectKey(r, undefined, name));
+        return kv ? priorityClassInfo(rs().decode(kv)) : undefined;
+      },
+      list: async () => (await this.store.range(resourcePrefix(r))).kvs.map((kv) => priorityClassInfo(rs().decode(kv))),
+    };
   }
 
   private *cachedObjects(r: ResourceInfo): Iterable<KObject> {
@@ -101,13 +116,18 @@ export class ApiServer implements ServerContext {
     this.cache.stop();
   }
 
-  /** The namespaces and the `kubernetes` service every cluster has. */
+  /** The namespaces, system PriorityClasses and the `kubernetes` service every cluster has. */
   private async bootstrap(): Promise<void> {
     const ctx: OpContext = { dryRun: false };
     const nsStore = this.storeFor('', 'namespaces')!;
     for (const name of systemNamespaces) {
       if (await this.store.get(nsStore.key(undefined, name))) continue;
       await this.ignoreExists(nsStore.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, ctx));
+    }
+    const pcStore = this.storeFor('scheduling.k8s.io', 'priorityclasses')!;
+    for (const pc of systemPriorityClasses) {
+      if (await this.store.get(pcStore.key(undefined, pc.metadata.name!))) continue;
+      await this.ignoreExists(pcStore.create(undefined, structuredClone(pc), ctx));
     }
     const svcStore = this.storeFor('', 'services')!;
     if (!(await this.store.get(svcStore.key('default', 'kubernetes')))) {
