@@ -91,6 +91,7 @@ export const builtinResources: ResourceInfo[] = [
     { pkg: 'core', kind: 'Service', short: ['svc'], cat: ['all'], sub: ['status'] },
   ]),
   ...group('apps', 'v1', [
+    { pkg: 'apps', kind: 'ControllerRevision' },
     { pkg: 'apps', kind: 'DaemonSet', short: ['ds'], cat: ['all'], sub: ['status'] },
     { pkg: 'apps', kind: 'Deployment', short: ['deploy'], cat: ['all'], sub: ['status', 'scale'] },
     { pkg: 'apps', kind: 'ReplicaSet', short: ['rs'], cat: ['all'], sub: ['status', 'scale'] },

@@ -4,6 +4,7 @@
 import type { ControllerDescriptor } from './context.js';
 import { startDisruptionController } from './disruption/controller.js';
 import { startCronJobController } from './cronjob/controller.js';
+import { startDaemonSetController } from './daemonset/controller.js';
 import { startEndpointsController } from './endpoints/controller.js';
 import { startEndpointSliceController } from './endpointslice/controller.js';
 import { startGarbageCollector } from './gc/controller.js';
@@ -14,6 +15,7 @@ import { startNodeLifecycleController } from './nodelifecycle/controller.js';
 import { startTaintEvictionController } from './nodelifecycle/taint-eviction.js';
 import { startRootCaController } from './rootca/controller.js';
 import { startServiceAccountController } from './serviceaccount/controller.js';
+import { startStatefulSetController } from './statefulset/controller.js';
 
 export const controllers: ControllerDescriptor[] = [
   { name: 'serviceaccount', start: startServiceAccountController },
@@ -28,4 +30,6 @@ export const controllers: ControllerDescriptor[] = [
   { name: 'node-ipam', start: (ctx) => startNodeIpamController(ctx) },
   { name: 'job', start: startJobControllers },
   { name: 'cronjob', start: startCronJobController },
+  { name: 'daemonset', start: startDaemonSetController },
+  { name: 'statefulset', start: startStatefulSetController },
 ];
