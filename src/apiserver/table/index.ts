@@ -15,7 +15,7 @@ import { leasePrinter, podDisruptionBudgetPrinter, priorityClassPrinter, resourc
 import { clusterRoleBindingPrinter, roleBindingPrinter } from './rbac.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './services.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter } from './storage.js';
-import { daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
+import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
 import type { IncludeObject, Obj, Printer, Table, TableRow } from './types.js';
 
 export type { IncludeObject, Printer, Table, TableCell, TableColumnDefinition, TableRow, TableRowCondition } from './types.js';
@@ -38,6 +38,7 @@ const PRINTERS: Record<string, Printer> = {
   'apps/ReplicaSet': replicaSetPrinter,
   'apps/StatefulSet': statefulSetPrinter,
   'apps/DaemonSet': daemonSetPrinter,
+  'apps/ControllerRevision': controllerRevisionPrinter,
   'batch/Job': jobPrinter,
   'batch/CronJob': cronJobPrinter,
   'coordination.k8s.io/Lease': leasePrinter,

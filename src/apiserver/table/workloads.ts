@@ -1,6 +1,6 @@
 // Deployments, ReplicaSets, StatefulSets and DaemonSets.
 
-import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import { formatLabelSelector, formatLabels, labelSelectorFromObject, selectorToString } from '../../api/selectors/labels.js';
 import { doc } from './descriptions.js';
 import { age, ageColumn, col, containersColumn, imagesColumn, int, layoutContainers, nameColumn, nameOf, typed, wide } from './common.js';
@@ -114,5 +114,20 @@ export const daemonSetPrinter: Printer = {
       images,
       formatLabelSelector(ds.spec?.selector),
     ];
+  },
+};
+
+/** CONTROLLER reads `<kind>.<group>/<name>` in lower case (e.g. `daemonset.apps/web`), or `<none>`. */
+export const controllerRevisionPrinter: Printer = {
+  columns: [nameColumn, col('Controller', 'string', 'Controller of the object'), col('Revision', 'integer', 'Revision indicates the revision of the state represented by Data.'), ageColumn],
+  cells: (obj, now) => {
+    const cr = typed<ControllerRevision>(obj);
+    const ref = (cr.metadata?.ownerReferences ?? []).find((r) => r.controller);
+    let controller = '<none>';
+    if (ref) {
+      const group = ref.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
+      controller = `${(group ? `${ref.kind}.${group}` : ref.kind).toLowerCase()}/${ref.name}`;
+    }
+    return [nameOf(obj), controller, int(cr.revision), age(obj, now)];
   },
 };

@@ -26,6 +26,13 @@ describe('workload tables', () => {
     assert.deepEqual(cells('apps', 'ReplicaSet', rs), ['web-7d4b9', 3, 3, 2, '3h', 'nginx,log', 'nginx:1.25,busybox', 'app=web,pod-template-hash=7d4b9']);
   });
 
+  it('prints controller revisions with their controller as kind.group/name', () => {
+    assert.deepEqual(headers('apps', 'ControllerRevision'), ['NAME', 'CONTROLLER', 'REVISION', 'AGE']);
+    const owned = { metadata: { name: 'web-6c9f', creationTimestamp: ago(5 * MIN), ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'web', uid: 'u', controller: true }] }, revision: 2 };
+    assert.deepEqual(cells('apps', 'ControllerRevision', owned), ['web-6c9f', 'daemonset.apps/web', 2, '5m']);
+    assert.deepEqual(cells('apps', 'ControllerRevision', { metadata: { name: 'loose', creationTimestamp: ago(DAY) }, revision: 1 }).slice(1, 3), ['<none>', 1]);
+  });
+
   it('prints stateful sets', () => {
     assert.deepEqual(headers('apps', 'StatefulSet'), ['NAME', 'READY', 'AGE', 'CONTAINERS*', 'IMAGES*']);
     const sts = { metadata: { name: 'db', creationTimestamp: ago(DAY) }, spec: { replicas: 2, template }, status: { readyReplicas: 1 } };
