@@ -9,6 +9,7 @@ import { startEndpointsController } from './endpoints/controller.js';
 import { startEndpointSliceController } from './endpointslice/controller.js';
 import { startGarbageCollector } from './gc/controller.js';
 import { startJobControllers } from './job/controller.js';
+import { startPodGcController } from './podgc/controller.js';
 import { startNamespaceController } from './namespace/controller.js';
 import { startNodeIpamController } from './nodeipam/controller.js';
 import { startNodeLifecycleController } from './nodelifecycle/controller.js';
@@ -23,6 +24,7 @@ export const controllers: ControllerDescriptor[] = [
   { name: 'garbage-collector', start: startGarbageCollector },
   { name: 'disruption', start: startDisruptionController },
   { name: 'namespace', start: (ctx) => startNamespaceController(ctx) },
+  { name: 'pod-garbage-collector', start: (ctx) => void startPodGcController(ctx) },
   { name: 'endpointslice', start: (ctx) => startEndpointSliceController(ctx) },
   { name: 'endpoint', start: startEndpointsController },
   { name: 'node-lifecycle', start: (ctx) => startNodeLifecycleController(ctx) },

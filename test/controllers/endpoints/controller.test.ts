@@ -6,7 +6,7 @@ import type { Endpoints } from 'kubernetes-types/core/v1.js';
 import { startEndpointsController } from '../../../src/controllers/endpoints/controller.js';
 import { isApiError } from '../../../src/client/transport.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventually, node, pod, res, service, setPodStatus, withCluster } from '../endpointslice/harness.js';
+import { eventually, node, pod, res, service, setPodStatus, withCluster } from '../../helpers/cluster.js';
 
 const ns = 'default';
 

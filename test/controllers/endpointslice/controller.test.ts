@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { startEndpointSliceController } from '../../../src/controllers/endpointslice/controller.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventually, node, pod, res, service, setPodStatus, withCluster } from './harness.js';
+import { eventually, node, pod, res, service, setPodStatus, withCluster } from '../../helpers/cluster.js';
 
 const ns = 'default';
 

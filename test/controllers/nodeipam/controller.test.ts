@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { startNodeIpamController } from '../../../src/controllers/nodeipam/controller.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventsFor, eventually, node, res, withCluster } from '../endpointslice/harness.js';
+import { eventsFor, eventually, node, res, withCluster } from '../../helpers/cluster.js';
 
 async function cidrOf(client: Client, name: string): Promise<string | undefined> {
   const n = (await client.get(res.nodes, name)) as unknown as Node;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { startNodeLifecycleController } from '../../../src/controllers/nodelifecycle/controller.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventsFor, eventually, node, pod, res, setPodStatus, withCluster } from '../endpointslice/harness.js';
+import { eventsFor, eventually, node, pod, res, setPodStatus, withCluster } from '../../helpers/cluster.js';
 
 const micro = () => new Date().toISOString().replace('Z', '000Z');
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { startTaintEvictionController } from '../../../src/controllers/nodelifecycle/taint-eviction.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventsFor, eventually, FakeClock, node, pod, res, withCluster } from '../endpointslice/harness.js';
+import { eventsFor, eventually, FakeClock, node, pod, res, withCluster } from '../../helpers/cluster.js';
 
 async function getPod(client: Client, name: string): Promise<Pod> {
   return (await client.get(res.pods, name, 'default')) as unknown as Pod;

@@ -2,14 +2,14 @@
 // the in-process transport (the full request path), shared informers and a controller context.
 // The test plays kubelet and users through `client`. Also a fake clock and small fixtures.
 
-import { MemoryStore } from '../../../src/storage/memory.js';
-import { ApiServer } from '../../../src/apiserver/server.js';
-import { Client } from '../../../src/client/client.js';
-import { InProcessTransport } from '../../../src/client/inprocess.js';
-import { SharedInformers } from '../../../src/client/factory.js';
-import { realClock, type Clock } from '../../../src/client/workqueue.js';
-import { newRecorderFactory, resourceOf, type ControllerContext, type ControllerOptions } from '../../../src/controllers/context.js';
-import type { KObject } from '../../../src/apiserver/object.js';
+import { MemoryStore } from '../../src/storage/memory.js';
+import { ApiServer } from '../../src/apiserver/server.js';
+import { Client } from '../../src/client/client.js';
+import { InProcessTransport } from '../../src/client/inprocess.js';
+import { SharedInformers } from '../../src/client/factory.js';
+import { realClock, type Clock } from '../../src/client/workqueue.js';
+import { newRecorderFactory, resourceOf, type ControllerContext, type ControllerOptions } from '../../src/controllers/context.js';
+import type { KObject } from '../../src/apiserver/object.js';
 
 export const res = {
   pods: resourceOf('', 'Pod'),
