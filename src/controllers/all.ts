@@ -5,6 +5,7 @@ import type { ControllerDescriptor } from './context.js';
 import { startDisruptionController } from './disruption/controller.js';
 import { startCronJobController } from './cronjob/controller.js';
 import { startDaemonSetController } from './daemonset/controller.js';
+import { startDeploymentController } from './deployment/controller.js';
 import { startEndpointsController } from './endpoints/controller.js';
 import { startEndpointSliceController } from './endpointslice/controller.js';
 import { startGarbageCollector } from './gc/controller.js';
@@ -14,6 +15,7 @@ import { startNamespaceController } from './namespace/controller.js';
 import { startNodeIpamController } from './nodeipam/controller.js';
 import { startNodeLifecycleController } from './nodelifecycle/controller.js';
 import { startTaintEvictionController } from './nodelifecycle/taint-eviction.js';
+import { startReplicaSetController } from './replicaset/controller.js';
 import { startRootCaController } from './rootca/controller.js';
 import { startServiceAccountController } from './serviceaccount/controller.js';
 import { startStatefulSetController } from './statefulset/controller.js';
@@ -30,6 +32,8 @@ export const controllers: ControllerDescriptor[] = [
   { name: 'node-lifecycle', start: (ctx) => startNodeLifecycleController(ctx) },
   { name: 'taint-eviction-controller', start: startTaintEvictionController },
   { name: 'node-ipam', start: (ctx) => startNodeIpamController(ctx) },
+  { name: 'replicaset', start: startReplicaSetController },
+  { name: 'deployment', start: startDeploymentController },
   { name: 'job', start: startJobControllers },
   { name: 'cronjob', start: startCronJobController },
   { name: 'daemonset', start: startDaemonSetController },

@@ -8,7 +8,7 @@ import https from 'node:https';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { namespaceSettled, startSkiff, type SkiffServer } from '../helpers/skiff.js';
+import { startSkiff, type SkiffServer } from '../helpers/skiff.js';
 
 type Obj = { metadata: { name: string; resourceVersion: string; uid: string; generation?: number; finalizers?: string[]; deletionTimestamp?: string; creationTimestamp?: string }; [k: string]: unknown };
 type List = { metadata: { resourceVersion: string; continue?: string }; items: Obj[] };
@@ -19,6 +19,8 @@ export function apiSemanticsSuite(label: string, datastore: () => Promise<{ endp
     let server: SkiffServer;
     let store: { endpoint?: string; stop(): Promise<void> } | undefined;
     const tokenDir = mkdtempSync(join(tmpdir(), 'skiff-token-'));
+    // API semantics only: no controllers or scheduler writing to the objects under test.
+    const serverArgs = () => ['--token-auth-file', join(tokenDir, 'tokens.csv'), '--disable-controller-manager'];
     const ns = 'sem';
 
     const req = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -62,9 +64,8 @@ export function apiSemanticsSuite(label: string, datastore: () => Promise<{ endp
     before(async () => {
       writeFileSync(join(tokenDir, 'tokens.csv'), 'sekrit-token,alice,1001,"devs,ops"\n');
       store = await datastore();
-      server = await startSkiff({ datastore: store.endpoint, extraArgs: ['--token-auth-file', join(tokenDir, 'tokens.csv')] });
+      server = await startSkiff({ datastore: store.endpoint, extraArgs: serverArgs() });
       await ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-      await namespaceSettled(server, ns);
     });
     after(async () => {
       await server?.stop();
@@ -254,7 +255,7 @@ export function apiSemanticsSuite(label: string, datastore: () => Promise<{ endp
     it('keeps everything across a restart, and answers watches from before it with 410 Gone', async () => {
       const before = await ok<List>('GET', `/api/v1/namespaces/${ns}/configmaps`);
       await server.stop({ keepData: true });
-      server = await startSkiff({ dataDir: server.dataDir, datastore: store!.endpoint, extraArgs: ['--token-auth-file', join(tokenDir, 'tokens.csv')] });
+      server = await startSkiff({ dataDir: server.dataDir, datastore: store!.endpoint, extraArgs: serverArgs() });
       const afterRestart = await ok<List>('GET', `/api/v1/namespaces/${ns}/configmaps`);
       assert.deepEqual(afterRestart.items.map((i) => i.metadata.resourceVersion), before.items.map((i) => i.metadata.resourceVersion));
       const tooOld = await watchEvents(`/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=1`, (ev) => ev.length >= 1, 2000);

@@ -89,7 +89,8 @@ spec:
       assert.match(table, /^app-config\s+1\s+\S+$/m);
       const wide = await k(['get', 'deploy', 'web', '-n', ns, '-o', 'wide']);
       assert.match(wide, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$/m);
-      assert.match(wide, /^web\s+0\/2\s+0\s+0\s+\S+\s+web\s+busybox:1\.36\s+app=web$/m);
+      // UP-TO-DATE counts the pods the Deployment controller has created by now.
+      assert.match(wide, /^web\s+0\/2\s+\d+\s+0\s+\S+\s+web\s+busybox:1\.36\s+app=web$/m);
       const svc = await k(['get', 'svc', 'web', '-n', ns]);
       assert.match(svc, /^web\s+ClusterIP\s+10\.43\.\d+\.\d+\s+<none>\s+80\/TCP\s+\S+$/m);
 
