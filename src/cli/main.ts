@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import { serverCommand } from './server.js';
+import { schedulerCommand } from './scheduler.js';
 import { controllerManagerCommand } from './controller-manager.js';
 import { simCommand } from './sim.js';
 
@@ -9,6 +10,7 @@ const program = new Command('skiff')
   .description('A Kubernetes-compatible container orchestrator in one binary')
   .version('0.1.0')
   .addCommand(serverCommand())
+  .addCommand(schedulerCommand())
   .addCommand(controllerManagerCommand())
   .addCommand(simCommand());
 

@@ -46,6 +46,7 @@ export function serverCommand(): Command {
     .option('--disable-agent', 'run the control plane only, with no node agent on this machine', false)
     .option('--node-monitor-grace-period <duration>', 'time a node may go unheard of before it is marked NotReady', durationArg, 40_000)
     .option('--node-monitor-period <duration>', 'how often node health is checked', durationArg, 5_000)
+    .option('--disable-scheduler', 'run no scheduler in this process (run `skiff scheduler` elsewhere)', false)
     .option('--disable-controller-manager', 'run no controllers in this process (run `skiff controller-manager` elsewhere)', false)
     .action(async (o: Record<string, unknown>) => {
       const opts = o as unknown as ServerOptions;

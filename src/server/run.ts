@@ -20,6 +20,7 @@ import { Client } from '../client/client.js';
 import { SharedInformers } from '../client/factory.js';
 import { InProcessTransport } from '../client/inprocess.js';
 import { realClock } from '../client/workqueue.js';
+import { startScheduler } from '../scheduler/scheduler.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -37,6 +38,8 @@ export interface ServerOptions {
   disableAgent: boolean;
   /** Run no controllers here (they run elsewhere, e.g. `skiff controller-manager`). */
   disableControllerManager?: boolean;
+  /** Run no scheduler here (`skiff scheduler` runs elsewhere). */
+  disableScheduler?: boolean;
   nodeMonitorGracePeriod?: number;
   nodeMonitorPeriod?: number;
 }
@@ -96,6 +99,8 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
       onError: report,
     };
     if (!opts.disableControllerManager) for (const c of allControllers) c.start(ctx);
+    // The scheduler shares the controllers' informers (one pod and node watch for both).
+    if (!opts.disableScheduler) startScheduler({ client, informers: ctx.informers, recorder: ctx.recorder, signal: controllers.signal, onError: (err) => log(`scheduler: ${(err as Error)?.message ?? String(err)}`) });
     ctx.informers.start(controllers.signal);
     const server = await listenHttps(api, { host: opts.bindAddress, port: opts.httpsListenPort, cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert });
     cleanups.unshift(

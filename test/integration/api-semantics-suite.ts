@@ -20,7 +20,7 @@ export function apiSemanticsSuite(label: string, datastore: () => Promise<{ endp
     let store: { endpoint?: string; stop(): Promise<void> } | undefined;
     const tokenDir = mkdtempSync(join(tmpdir(), 'skiff-token-'));
     // API semantics only: no controllers or scheduler writing to the objects under test.
-    const serverArgs = () => ['--token-auth-file', join(tokenDir, 'tokens.csv'), '--disable-controller-manager'];
+    const serverArgs = () => ['--token-auth-file', join(tokenDir, 'tokens.csv'), '--disable-controller-manager', '--disable-scheduler'];
     const ns = 'sem';
 
     const req = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {

@@ -8,7 +8,9 @@
 //   → reserve → permit → (binding cycle, async) preBind → bind → postBind
 // A failed reserve/permit/bind runs every reserve plugin's `unreserve` and forgets the assumed pod.
 
-import type { Pod, Node } from 'kubernetes-types/core/v1.js';
+import type { Pod, Node, Service } from 'kubernetes-types/core/v1.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 
 export type { Pod, Node };
 
@@ -130,6 +132,8 @@ export interface Snapshot {
   /** Nodes holding at least one pod with (anti-)affinity terms; InterPodAffinity uses these. */
   havePodsWithAffinity(): NodeInfo[];
   havePodsWithRequiredAntiAffinity(): NodeInfo[];
+  /** How many nodes hold an image (by any of its names); ImageLocality spreads scores by it. */
+  imageNumNodes?(image: string): number;
 }
 
 /** What plugins get from the framework. */
@@ -152,6 +156,20 @@ export interface Handle {
   event(obj: { kind?: string; apiVersion?: string; metadata?: Pod['metadata'] }, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** Sets status.nominatedNodeName (preemption). */
   nominate(pod: Pod, nodeName: string): Promise<void>;
+  /** POSTs the pod's `pods/binding` to the node (DefaultBinder); rejects with the API's error. */
+  bindPod?(pod: Pod, nodeName: string): Promise<void>;
+  /**
+   * Services in the pod's namespace (callers keep those whose selector matches the pod). Optional:
+   * PodTopologySpread's system default constraints use it (upstream helper.DefaultSelector).
+   */
+  servicesOf?(pod: Pod): Service[];
+  /**
+   * The selector of the pod's controlling ReplicationController (its map as matchLabels),
+   * ReplicaSet or StatefulSet, when that owner exists. Optional, as servicesOf.
+   */
+  ownerSelector?(pod: Pod): LabelSelector | undefined;
+  /** Every PodDisruptionBudget (DefaultPreemption prefers victims whose eviction violates none). Optional: without it no PDB counts as violated. */
+  podDisruptionBudgets?(): PodDisruptionBudget[];
 }
 
 export interface PreFilterResult {
@@ -168,6 +186,11 @@ export type NodeToStatus = Map<string, Status>;
 
 export interface Plugin {
   readonly name: string;
+}
+
+/** Runs before a pod enters the active queue; a non-Success keeps it out (e.g. SchedulingGates). */
+export interface PreEnqueuePlugin extends Plugin {
+  preEnqueue(pod: PodInfo): Status;
 }
 
 export interface QueueSortPlugin extends Plugin {

@@ -1,0 +1,123 @@
+// The scheduler against an in-process API server (memory store): the real request path for
+// bindings, status patches and events, without a process.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { MemoryStore } from '../../src/storage/memory.js';
+import { ApiServer } from '../../src/apiserver/server.js';
+import { Client } from '../../src/client/client.js';
+import { SharedInformers } from '../../src/client/factory.js';
+import { InProcessTransport } from '../../src/client/inprocess.js';
+import { EventRecorder } from '../../src/controllers/events.js';
+import { resourceOf } from '../../src/controllers/context.js';
+import type { KObject } from '../../src/apiserver/object.js';
+import { startScheduler, type RunningScheduler } from '../../src/scheduler/scheduler.js';
+import { makeNode, makePod } from './fixtures.js';
+
+const pods = resourceOf('', 'Pod');
+const nodes = resourceOf('', 'Node');
+const events = resourceOf('', 'Event');
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('scheduler (in-process API server)', () => {
+  const store = new MemoryStore();
+  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
+  let transport: InProcessTransport;
+  let client: Client;
+  const stop = new AbortController();
+  let sched: RunningScheduler;
+  const errors: unknown[] = [];
+
+  async function addNode(name: string, capacity: Record<string, string>, taint?: string): Promise<void> {
+    const b = makeNode(name).capacity(capacity);
+    if (taint) b.taint(taint, '', 'NoSchedule');
+    const n = b.obj();
+    await client.create(nodes, { ...n, status: undefined } as unknown as KObject);
+    await client.patch(nodes, name, { status: n.status }, 'merge', { subresource: 'status' });
+  }
+
+  async function addPod(p: Pod): Promise<void> {
+    const { uid: _uid, ...meta } = p.metadata!;
+    await client.create(pods, { ...p, metadata: meta, status: undefined } as unknown as KObject, 'default');
+  }
+
+  const getPod = async (name: string) => (await client.get(pods, name, 'default')) as unknown as Pod;
+
+  before(async () => {
+    await api.start();
+    transport = new InProcessTransport(api, { name: 'system:kube-scheduler', groups: ['system:authenticated'] });
+    client = new Client(transport);
+    const informers = new SharedInformers(client, (e) => errors.push(e));
+    sched = startScheduler({ client, informers, recorder: new EventRecorder(client, 'default-scheduler'), signal: stop.signal, onError: (e) => errors.push(e) });
+    informers.start(stop.signal);
+    await sched.ready;
+  });
+
+  after(async () => {
+    stop.abort();
+    await sched.done;
+    transport.close();
+    api.stop();
+    await store.close();
+  });
+
+  it('binds pods to nodes that fit and records Scheduled events', async () => {
+    await addNode('cp', { cpu: '8', memory: '16Gi' }, 'node-role.kubernetes.io/control-plane');
+    await addNode('small', { cpu: '1', memory: '2Gi' });
+    await addNode('big', { cpu: '4', memory: '8Gi' });
+    await addPod(makePod('web').req({ cpu: '2' }).obj());
+    const bound = await until('web bound', async () => (await getPod('web')).spec?.nodeName || undefined);
+    assert.equal(bound, 'big');
+    const cond = (await getPod('web')).status?.conditions?.find((c) => c.type === 'PodScheduled');
+    assert.equal(cond?.status, 'True');
+    const ev = await until('Scheduled event', async () => (await client.list(events, { namespace: 'default' })).items.find((e) => e.reason === 'Scheduled' && (e.involvedObject as { name: string }).name === 'web'));
+    assert.equal(ev.message, 'Successfully assigned default/web to big');
+    assert.equal((ev.source as { component: string }).component, 'default-scheduler');
+  });
+
+  it('marks a pod that fits nowhere, then schedules it when a node that fits appears', async () => {
+    await addPod(makePod('huge').req({ cpu: '6' }).obj());
+    const cond = await until('PodScheduled=False', async () => (await getPod('huge')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'));
+    assert.equal(cond.reason, 'Unschedulable');
+    // The filter part, then DefaultPreemption's PostFilter verdict.
+    assert.ok(cond.message?.startsWith('0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available:'), cond.message);
+    const ev = await until('FailedScheduling', async () => (await client.list(events, { namespace: 'default' })).items.find((e) => e.reason === 'FailedScheduling'));
+    assert.equal(ev.type, 'Warning');
+    assert.equal(ev.message, cond.message);
+    assert.equal(sched.queue.where('default/huge'), 'unschedulable');
+    await addNode('huge-node', { cpu: '16', memory: '32Gi' });
+    assert.equal(await until('huge bound', async () => (await getPod('huge')).spec?.nodeName || undefined), 'huge-node');
+  });
+
+  it('counts what it placed: a second pod does not land where the first took the room', async () => {
+    await addNode('tiny-a', { cpu: '1', memory: '1Gi' });
+    await addNode('tiny-b', { cpu: '1', memory: '1Gi' });
+    // Both pods fit only the tiny nodes (1 cpu each); they must end up on different ones.
+    const pinned = (n: string) => makePod(n).req({ cpu: '1' }).requiredTerm([{ key: 'kubernetes.io/hostname', operator: 'In', values: ['tiny-a', 'tiny-b'] }]).obj();
+    await addPod(pinned('one'));
+    await addPod(pinned('two'));
+    const a = await until('one bound', async () => (await getPod('one')).spec?.nodeName || undefined);
+    const b = await until('two bound', async () => (await getPod('two')).spec?.nodeName || undefined);
+    assert.deepEqual([a, b].sort(), ['tiny-a', 'tiny-b']);
+  });
+
+  it('leaves pods of other schedulers alone', async () => {
+    await addPod(makePod('other').schedulerName('my-scheduler').obj());
+    await new Promise((r) => setTimeout(r, 200));
+    const p = await getPod('other');
+    assert.equal(p.spec?.nodeName, undefined);
+    assert.equal(p.status?.conditions?.find((c) => c.type === 'PodScheduled'), undefined);
+    assert.equal(sched.queue.where('default/other'), undefined);
+    assert.deepEqual(errors, []);
+  });
+});
