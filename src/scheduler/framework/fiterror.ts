@@ -39,6 +39,7 @@ export function fitErrorMessage(numAllNodes: number, d: Diagnosis): string {
     const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (parts.length > 0) msg += ` ${parts.join(', ')}.`;
   }
-  if (d.postFilterMsg) msg += ` ${d.postFilterMsg}`;
+  // Upstream appends every part as " %v." — the PostFilter message ends in its own period, so real messages end in "..".
+  if (d.postFilterMsg) msg += ` ${d.postFilterMsg}.`;
   return msg;
 }
