@@ -2,7 +2,8 @@
 // data and the revision counter survive close and reopen, and one process owns the file.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -96,6 +97,61 @@ describe('sqlite store persistence', () => {
       assert.equal(await s2.count('/'), 20);
     } finally {
       await s2.close();
+    }
+  });
+
+  test('every acknowledged write survives kill -9 of the process', async () => {
+    const path = join(pdir, 'killed.db');
+    const module = join(import.meta.dirname, '..', '..', 'src', 'storage', 'sqlite.js');
+    const script = `
+      const { SqliteStore } = await import(${JSON.stringify(module)});
+      const s = new SqliteStore(${JSON.stringify(path)});
+      for (let i = 0; ; i++) {
+        await Promise.all([s.create('/k/' + i + 'a', 'x'.repeat(500)), s.create('/k/' + i + 'b', 'y')]);
+        process.stdout.write('acked ' + i + '\\n');
+      }`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise((r) => child.once('exit', r));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if ((out.match(/acked/g)?.length ?? 0) >= 300) resolve();
+      });
+      child.once('exit', () => reject(new Error(`writer exited early: ${err}`)));
+    });
+    child.kill('SIGKILL');
+    await exited;
+    const acked = Math.max(...[...out.matchAll(/acked (\d+)/g)].map((m) => Number(m[1])));
+    const s = new SqliteStore(path);
+    try {
+      for (let i = 0; i <= acked; i++) {
+        assert.ok(await s.get(`/k/${i}a`), `acknowledged /k/${i}a is there`);
+        assert.ok(await s.get(`/k/${i}b`), `acknowledged /k/${i}b is there`);
+      }
+      assert.ok((await s.create('/after', 'v')).modRevision > 2 * (acked + 1), 'the revision continues');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the WAL is checkpointed once it passes checkpointBytes', async () => {
+    const path = join(pdir, 'checkpoint.db');
+    const s = new SqliteStore(path, { checkpointBytes: 256 * 1024 });
+    try {
+      for (let i = 0; i < 400; i++) await s.create(`/c/${i}`, 'z'.repeat(2000));
+      assert.ok(statSync(`${path}-wal`).size < 1024 * 1024, `the WAL stays near its limit (${statSync(`${path}-wal`).size} bytes after ~800 KB written)`);
+      assert.equal(await s.count('/c/'), 400);
+    } finally {
+      await s.close();
+    }
+    const again = new SqliteStore(path);
+    try {
+      assert.equal(await again.count('/c/'), 400);
+    } finally {
+      await again.close();
     }
   });
 });
