@@ -20,7 +20,7 @@ import { hooksFor } from './kinds.js';
 import { ResourceStore, type NamespaceChecker, type OpContext } from './registry.js';
 import { parseRequest, type ResourceRequest } from './request-info.js';
 import { ServiceAllocator } from './service-alloc.js';
-import { objectKey, resourcePrefix, WatchCache } from './watch-cache.js';
+import { objectKey, WatchCache } from './watch-cache.js';
 import { priorityClassInfo, systemPriorityClasses, type PriorityClassSource } from './admission-priority.js';
 import type { KObject } from './object.js';
 import type { Scope, ServerContext } from './rest/scope.js';
@@ -87,16 +87,22 @@ export class ApiServer implements ServerContext {
     return this.stores.get(`${group}/${plural}`);
   }
 
-  /** PriorityClasses for Priority admission, read from the store so a class created just before a pod is seen. */
+  /**
+   * PriorityClasses for Priority admission, from the watch cache as upstream's admission reads its
+   * informer; a name the cache does not know yet is looked up in the store, so a class created
+   * just before a pod is found.
+   */
   private priorityClassSource(): PriorityClassSource {
     const r = this.resource('scheduling.k8s.io', 'priorityclasses');
     const rs = () => this.storeFor(r.group, r.plural)!;
     return {
       get: async (name) => {
+        const cached = this.cache.cacheFor(r).entries.get(objectKey(r, undefined, name));
+        if (cached) return priorityClassInfo(JSON.parse(cached.json) as KObject);
         const kv = await this.store.get(objectKey(r, undefined, name));
         return kv ? priorityClassInfo(rs().decode(kv)) : undefined;
       },
-      list: async () => (await this.store.range(resourcePrefix(r))).kvs.map((kv) => priorityClassInfo(rs().decode(kv))),
+      list: async () => [...this.cachedObjects(r)].map(priorityClassInfo),
     };
   }
 

@@ -20,6 +20,7 @@
 // cycle costs O(changed nodes), not O(nodes) — the node list is rebuilt only when nodes come or go.
 
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { isPodTerminal } from '../api/pods.js';
 import type { Clock } from '../client/workqueue.js';
 import { realClock } from '../client/workqueue.js';
 import type { NodeInfo, PodInfo } from './framework/types.js';
@@ -52,11 +53,6 @@ export interface CacheOptions {
   cleanupPeriodMs?: number;
   /** Told when an assumed pod expires (its resources are freed). */
   onExpired?(pod: Pod): void;
-}
-
-export function isTerminal(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 /** True when a node change can change a scheduling decision (labels, taints, capacity, images). */
@@ -150,7 +146,7 @@ export class SchedulerCache {
   /** A bound pod seen by the informer: confirms an assumed one, or adds it. Terminal pods are removed. */
   addPod(pod: Pod): void {
     const key = podKey(pod);
-    if (isTerminal(pod)) return this.removePod(pod);
+    if (isPodTerminal(pod)) return this.removePod(pod);
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) return;
     const st = this.pods.get(key);

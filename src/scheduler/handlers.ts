@@ -16,12 +16,14 @@ import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1.js'
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import { controllerRefOf } from '../api/ownerrefs.js';
+import { isPodTerminal } from '../api/pods.js';
 import type { KObject } from '../apiserver/object.js';
 import type { SharedInformers } from '../client/factory.js';
 import type { Informer, InformerHandlers } from '../client/informer.js';
 import { indexFuncs } from '../client/indexer.js';
 import { resourceOf } from '../controllers/context.js';
-import { isTerminal, nodeSchedulingPropertiesChanged, type SchedulerCache } from './cache.js';
+import { nodeSchedulingPropertiesChanged, type SchedulerCache } from './cache.js';
 import type { SchedulingQueue } from './queue.js';
 
 export interface HandlerTargets {
@@ -94,7 +96,7 @@ export class ClusterInformers {
 
   /** The selector of the pod's controlling ReplicaSet or StatefulSet. */
   ownerSelector(pod: Pod): LabelSelector | undefined {
-    const ref = pod.metadata?.ownerReferences?.find((o) => o.controller);
+    const ref = controllerRefOf(pod);
     if (!ref) return undefined;
     const key = `${pod.metadata?.namespace ?? ''}/${ref.name}`;
     const store = ref.kind === 'ReplicaSet' ? this.replicaSets.store : ref.kind === 'StatefulSet' ? this.statefulSets.store : undefined;
@@ -137,7 +139,7 @@ export class ClusterInformers {
 
   private podAdded(o: KObject, t: HandlerTargets): void {
     const pod = o as Pod;
-    if (isTerminal(pod)) return;
+    if (isPodTerminal(pod)) return;
     if (assigned(pod)) {
       t.cache.addPod(pod);
       t.queue.moveAllToActiveOrBackoffQueue('PodAdd');
@@ -149,19 +151,19 @@ export class ClusterInformers {
     const pod = b as Pod;
     if (assigned(pod)) {
       if (!assigned(old)) t.queue.delete(old);
-      if (isTerminal(pod)) {
-        const wasCounted = assigned(old) && !isTerminal(old);
+      if (isPodTerminal(pod)) {
+        const wasCounted = assigned(old) && !isPodTerminal(old);
         t.cache.removePod(pod);
         if (wasCounted) t.queue.moveAllToActiveOrBackoffQueue('PodDelete');
         return;
       }
-      const bound = !assigned(old) || isTerminal(old);
+      const bound = !assigned(old) || isPodTerminal(old);
       t.cache.updatePod(old, pod);
       if (bound) t.queue.moveAllToActiveOrBackoffQueue('PodAdd');
       else if (labelsOf(old) !== labelsOf(pod)) t.queue.moveAllToActiveOrBackoffQueue('PodUpdate');
       return;
     }
-    if (isTerminal(pod)) t.queue.delete(pod);
+    if (isPodTerminal(pod)) t.queue.delete(pod);
     else if (t.responsible(pod)) t.queue.update(old, pod);
   }
 

@@ -19,6 +19,7 @@
 // - Pods of a paused node are left alone until `resumeNode` (a dead kubelet writes nothing).
 
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import { isPodTerminal, podCondition } from '../api/pods.js';
 import { builtinResources, type ResourceInfo } from '../api/resources.js';
 import type { KObject } from '../apiserver/object.js';
 import { indexFuncs, keyOf } from '../client/indexer.js';
@@ -103,8 +104,7 @@ export class PodDriver {
     if (node.paused) return;
     rec = this.records.get(key);
     if (!rec) this.records.set(key, (rec = { uid, node: node.name, state: 'new' }));
-    const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') {
+    if (isPodTerminal(pod)) {
       this.finish(key, rec);
     } else if (obj.metadata.deletionTimestamp) {
       if (rec.state !== 'stopping') this.stop(key, rec, pod);
@@ -124,7 +124,7 @@ export class PodDriver {
    */
   private restoreReady(rec: PodRecord, pod: Pod, started: number | undefined): void {
     if (pod.status?.phase !== 'Running' || started === undefined || crashLooping(pod)) return;
-    const ready = pod.status.conditions?.find((c) => c.type === 'Ready');
+    const ready = podCondition(pod, 'Ready');
     if (!ready || ready.status === 'True') return;
     const ip = pod.status.podIP;
     this.write(pod, runningStatus(pod, { now: this.o.clock.now(), hostIP: this.hostIP(rec), ...(ip ? { podIP: ip } : {}) }, started));

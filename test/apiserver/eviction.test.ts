@@ -8,7 +8,9 @@ import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KObject } from '../../src/apiserver/object.js';
 import { isApiError } from '../../src/client/transport.js';
-import { evict, pdbObj, podObj, res, runPod, withCluster, type Cluster } from '../controllers/disruption/fixtures.js';
+import { direct, evict, pdbObj, podObj, runPod } from '../controllers/disruption/fixtures.js';
+import { withCluster, type Cluster } from '../helpers/cluster.js';
+import { res } from '../helpers/resources.js';
 
 const ns = 'default';
 
@@ -41,7 +43,7 @@ describe('pods/eviction', () => {
         code: 429,
       });
       assert.equal((await getPod(c, 'a')).metadata?.deletionTimestamp, undefined);
-    });
+    }, direct);
   });
 
   it('spends the budget: decrements disruptionsAllowed, records the pod, marks it and deletes it', async () => {
@@ -66,7 +68,7 @@ describe('pods/eviction', () => {
       assert.deepEqual([cond?.status, cond?.reason, cond?.message], ['True', 'EvictionByEvictionAPI', 'Eviction API: evicting']);
       // The budget is spent now: the next eviction is refused.
       assert.equal((await evict(c, ns, 'b')).code, 429);
-    });
+    }, direct);
   });
 
   it('never approves more evictions than allowed, however many arrive at once', async () => {
@@ -79,7 +81,7 @@ describe('pods/eviction', () => {
       const pdb = await getPdb(c, 'web');
       assert.equal(pdb.status?.disruptionsAllowed, 0);
       assert.equal(Object.keys(pdb.status?.disruptedPods ?? {}).length, 2);
-    });
+    }, direct);
   });
 
   it('answers 500 for a pod with two budgets', async () => {
@@ -91,7 +93,7 @@ describe('pods/eviction', () => {
       assert.equal(r.code, 500);
       assert.equal(r.body.message, 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
       assert.equal(await gone(c, 'a'), false);
-    });
+    }, direct);
   });
 
   it('answers 429 while the controller has not observed the budget’s generation', async () => {
@@ -101,7 +103,7 @@ describe('pods/eviction', () => {
       const r = await evict(c, ns, 'a');
       assert.equal(r.code, 429);
       assert.deepEqual(r.body.details, { retryAfterSeconds: 10, causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web is still being processed by the server.' }] });
-    });
+    }, direct);
   });
 
   it('changes nothing with dryRun', async () => {
@@ -117,7 +119,7 @@ describe('pods/eviction', () => {
       await budget(c, 'other', { disruptionsAllowed: 0 }, { minAvailable: 1, selector: { matchLabels: { app: 'other' } } });
       await runPod(c.client, ns, podObj('o', { labels: { app: 'other' } }));
       assert.equal((await evict(c, ns, 'o', undefined, '?dryRun=All')).code, 429);
-    });
+    }, direct);
   });
 
   it('deletes pods that need no budget: pending, finished, unready while the budget holds, unguarded', async () => {
@@ -147,7 +149,7 @@ describe('pods/eviction', () => {
       await c.client.updateStatus(res.pdbs, { ...(bumped as unknown as KObject), status: { ...bumped.status, observedGeneration: bumped.metadata?.generation } });
       assert.equal((await evict(c, ns, 's')).code, 201);
       assert.equal(await gone(c, 's'), true);
-    });
+    }, direct);
   });
 
   it('checks the Eviction’s name and preconditions', async () => {
@@ -162,6 +164,6 @@ describe('pods/eviction', () => {
       assert.match(String(r.body.message), /^Operation cannot be fulfilled on Pod "a": the UID in the precondition \(not-the-uid\) does not match the UID in record/);
       assert.equal((await evict(c, ns, 'missing')).code, 404);
       assert.equal(await gone(c, 'a'), false);
-    });
+    }, direct);
   });
 });

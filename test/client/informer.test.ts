@@ -11,6 +11,9 @@ import { Client } from '../../src/client/client.js';
 import { Informer } from '../../src/client/informer.js';
 import { indexFuncs, keyOf } from '../../src/client/indexer.js';
 import { ApiError, Transport } from '../../src/client/transport.js';
+import { eventuallyWith } from '../helpers/eventually.js';
+
+const eventually = eventuallyWith({ timeoutMs: 15_000, intervalMs: 20 });
 
 const configmaps = findResource('', 'v1', 'configmaps')!;
 const fastRetry = { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 };
@@ -21,14 +24,6 @@ function cm(name: string, labels: Record<string, string> = {}, data: Record<stri
 
 // Every namespace also holds the cluster CA ConfigMap (published by a controller, as upstream).
 const notRootCa = 'metadata.name!=kube-root-ca.crt';
-
-async function until(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function recorder(inf: Informer): string[] {
   const seen: string[] = [];
@@ -84,16 +79,16 @@ test('informer: paginated list, then creates, updates and deletes; label index f
     assert.deepEqual(inf.store.byIndex('tier', 'odd').map((o) => o.metadata.name).sort(), ['pre-1', 'pre-3']);
 
     await client.create(configmaps, cm('new', { tier: 'odd' }));
-    await until('add of new', () => seen.includes('add default/new'));
+    await eventually('add of new', () => seen.includes('add default/new'));
     assert.equal(inf.store.byIndex('tier', 'odd').length, 3);
 
     await client.patch(configmaps, 'pre-1', { metadata: { labels: { tier: 'even' } } }, 'merge', { namespace: 'default' });
-    await until('update of pre-1', () => seen.includes('update default/pre-1'));
+    await eventually('update of pre-1', () => seen.includes('update default/pre-1'));
     assert.deepEqual(inf.store.byIndex('tier', 'odd').map((o) => o.metadata.name).sort(), ['new', 'pre-3'], 'the index moved pre-1 out of odd');
     assert.equal(inf.store.byIndex('tier', 'even').length, 4);
 
     await client.delete(configmaps, 'pre-0', { namespace: 'default' });
-    await until('delete of pre-0', () => seen.includes('delete default/pre-0'));
+    await eventually('delete of pre-0', () => seen.includes('delete default/pre-0'));
     assert.equal(inf.store.get('default/pre-0'), undefined);
     assert.equal(inf.store.byIndex('tier', 'even').length, 3);
 
@@ -132,14 +127,14 @@ test('informer: relists on 410 after restarts and emits the differences', async 
     await side.patch(configmaps, 'change', { data: { v: '2' } }, 'merge', { namespace: 'default' });
     await side.delete(configmaps, 'gone', { namespace: 'default' });
     await side.create(configmaps, cm('born'));
-    await until('connection errors reported', () => errors.length > 0);
+    await eventually('connection errors reported', () => errors.length > 0);
 
     // Restart again: the watch window now starts after the informer's revision, so it gets 410.
     await server.stop({ keepData: true });
     server = await startSkiff({ dataDir });
     current = new Client(Transport.fromKubeconfig(kubeconfig, fastRetry));
     clients.push(current);
-    await until('relist', () => inf.relists > listsBefore && inf.store.get('default/born') !== undefined);
+    await eventually('relist', () => inf.relists > listsBefore && inf.store.get('default/born') !== undefined);
 
     assert.ok(seen.includes('add default/born'), seen.join(', '));
     assert.ok(seen.includes('update default/change'), seen.join(', '));
@@ -150,7 +145,7 @@ test('informer: relists on 410 after restarts and emits the differences', async 
 
     // And it keeps watching on the new server.
     await current.create(configmaps, cm('after'));
-    await until('add after relist', () => seen.includes('add default/after'));
+    await eventually('add after relist', () => seen.includes('add default/after'));
   } finally {
     inf.stop();
     for (const c of clients) c.transport.close();
@@ -167,7 +162,7 @@ test('informer: periodic resync re-announces every object as an update', async (
     await client.create(configmaps, cm('r'));
     void inf.start();
     await inf.waitForSync();
-    await until('resync', () => seen.includes('update default/r resync'));
+    await eventually('resync', () => seen.includes('update default/r resync'));
   } finally {
     inf.stop();
     client.transport.close();

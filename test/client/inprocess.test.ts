@@ -3,37 +3,19 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../../src/storage/memory.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { builtinResources } from '../../src/api/resources.js';
-import { Client } from '../../src/client/client.js';
-import { InProcessTransport } from '../../src/client/inprocess.js';
 import { Informer } from '../../src/client/informer.js';
 import { isApiError } from '../../src/client/transport.js';
 import type { KObject } from '../../src/apiserver/object.js';
+import { withCluster } from '../helpers/cluster.js';
+import { res } from '../helpers/resources.js';
 
-const configmaps = builtinResources.find((r) => r.kind === 'ConfigMap' && r.group === '')!;
-const pods = builtinResources.find((r) => r.kind === 'Pod' && r.group === '')!;
-
-async function withServer(fn: (client: Client) => Promise<void>): Promise<void> {
-  const store = new MemoryStore();
-  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
-  await api.start();
-  const transport = new InProcessTransport(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
-  try {
-    await fn(new Client(transport));
-  } finally {
-    transport.close();
-    api.stop();
-    await store.close();
-  }
-}
+const { configMaps: configmaps, pods } = res;
 
 const cm = (name: string, data: Record<string, string> = {}): KObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
 
 describe('in-process transport', () => {
   it('creates, reads, patches and lists through the full request path', async () => {
-    await withServer(async (client) => {
+    await withCluster(async ({ client }) => {
       const created = await client.create(configmaps, cm('a', { x: '1' }), 'default');
       assert.match(created.metadata.uid ?? '', /^[0-9a-f-]{36}$/);
       const patched = await client.patch(configmaps, 'a', { data: { y: '2' } }, 'merge', { namespace: 'default' });
@@ -50,7 +32,7 @@ describe('in-process transport', () => {
   });
 
   it('feeds an informer with list and watch', async () => {
-    await withServer(async (client) => {
+    await withCluster(async ({ client }) => {
       await client.create(configmaps, cm('before'), 'default');
       const informer = new Informer({ client, resource: configmaps, namespace: 'default' });
       const seen: string[] = [];

@@ -2,26 +2,14 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../../src/storage/memory.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { Client } from '../../src/client/client.js';
-import { InProcessTransport } from '../../src/client/inprocess.js';
 import { runLeaderElection, type LeaderElectionConfig } from '../../src/client/leader.js';
-
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { startCluster } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 describe('leader election', () => {
   it('elects one leader, hands over on release and after expiry, and counts transitions', async () => {
-    const store = new MemoryStore();
-    const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
-    await api.start();
-    const client = new Client(new InProcessTransport(api, { name: 'test', groups: [] }));
+    const cluster = await startCluster({ user: { name: 'test', groups: [] } });
+    const { api, client } = cluster;
     const leading = new Set<string>();
     const candidate = (identity: string, release: boolean) => {
       const ctl = new AbortController();
@@ -44,14 +32,14 @@ describe('leader election', () => {
     };
     try {
       const a = candidate('a', true);
-      await until('a leads', () => leading.has('a'));
+      await eventually('a leads', () => leading.has('a'));
       const b = candidate('b', false);
       const c = candidate('c', false);
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual([...leading], ['a'], 'only one leader while a renews');
 
       await a.stop(); // releases: the next candidate need not wait for expiry
-      await until('b or c leads', () => leading.size === 1 && !leading.has('a'), 2000);
+      await eventually('b or c leads', () => leading.size === 1 && !leading.has('a'), 2000);
       const second = [...leading][0]!;
       const lease = await client.get(api.resource('coordination.k8s.io', 'leases'), 'skiff-test', 'kube-system');
       assert.equal((lease.spec as { holderIdentity: string }).holderIdentity, second);
@@ -62,13 +50,12 @@ describe('leader election', () => {
       await stopSecond();
       const stoppedAt = Date.now();
       const third = second === 'b' ? 'c' : 'b';
-      await until(`${third} leads`, () => leading.has(third), 5000);
+      await eventually(`${third} leads`, () => leading.has(third), 5000);
       assert.ok(Date.now() - stoppedAt >= 800, 'an unreleased lease is taken only after it expires');
       assert.equal(leading.size, 1);
       await stopOther();
     } finally {
-      api.stop();
-      await store.close();
+      await cluster.stop();
     }
   });
 });

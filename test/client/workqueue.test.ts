@@ -1,33 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkQueue, type Clock } from '../../src/client/workqueue.js';
-
-/** A clock whose timers fire only when the test advances it. */
-class FakeClock implements Clock {
-  t = 0;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private nextId = 0;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== handle);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at);
-    this.timers = this.timers.filter((x) => x.at > this.t);
-    for (const x of due) x.fn();
-  }
-  pending(): number {
-    return this.timers.length;
-  }
-}
+import { WorkQueue } from '../../src/client/workqueue.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 /** Resolves with the promise's value, or 'pending' if it has not settled after a tick. */
 async function peek<T>(p: Promise<T>): Promise<T | 'pending'> {

@@ -12,18 +12,11 @@ import { loadKubeconfig, Transport } from '../../src/client/transport.js';
 import { resourceOf } from '../../src/controllers/context.js';
 import type { KObject } from '../../src/apiserver/object.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { eventuallyWith } from '../helpers/eventually.js';
+
+const eventually = eventuallyWith({ timeoutMs: 60_000, intervalMs: 100 });
 
 const pods = resourceOf('', 'Pod');
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const isReady = (p: KObject) => !p.metadata.deletionTimestamp && ((p as Pod).status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 

@@ -1,135 +1,113 @@
-// An in-process cluster for controller tests: an API server on the memory store, a client over
-// the in-process transport (the full request path), shared informers and a controller context.
-// The test plays kubelet and users through `client`. Also a fake clock and small fixtures.
+// An in-process cluster for controller, scheduler and sim tests: an API server on the memory
+// store, a client over the in-process transport (the full request path, no sockets), shared
+// informers and a controller context. There is no kubelet or scheduler unless a test brings one;
+// the test plays them through `client`.
 
+import { setMaxListeners } from 'node:events';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { ApiServer } from '../../src/apiserver/server.js';
+import type { UserInfo } from '../../src/apiserver/authn.js';
 import { Client } from '../../src/client/client.js';
 import { InProcessTransport } from '../../src/client/inprocess.js';
 import { SharedInformers } from '../../src/client/factory.js';
+import type { RetryPolicy } from '../../src/client/transport.js';
 import { realClock, type Clock } from '../../src/client/workqueue.js';
-import { newRecorderFactory, resourceOf, type ControllerContext, type ControllerOptions } from '../../src/controllers/context.js';
-import type { KObject } from '../../src/apiserver/object.js';
+import { newRecorderFactory, type ControllerContext, type ControllerOptions } from '../../src/controllers/context.js';
 
-export const res = {
-  pods: resourceOf('', 'Pod'),
-  services: resourceOf('', 'Service'),
-  nodes: resourceOf('', 'Node'),
-  endpoints: resourceOf('', 'Endpoints'),
-  events: resourceOf('', 'Event'),
-  slices: resourceOf('discovery.k8s.io', 'EndpointSlice'),
-  leases: resourceOf('coordination.k8s.io', 'Lease'),
-};
-
-export interface Cluster {
-  client: Client;
-  ctx: ControllerContext;
-  errors: unknown[];
+export interface ClusterOptions {
+  /** The controllers' clock (`ctx.clock`); real time unless given. */
+  clock?: Clock;
+  /** Merged over the defaults (cluster CIDR 10.42.0.0/16, /24 per node). */
+  options?: Partial<ControllerOptions> & Record<string, unknown>;
+  /** Whom the API server sees; kube-controller-manager unless given. */
+  user?: UserInfo;
+  /** The transport's retries (its defaults unless given); one attempt lets 429 and 500 surface. */
+  retry?: RetryPolicy;
+  /** Wraps the client the controllers use (`ctx.client`, the informers), e.g. to inject failures. */
+  wrapClient?: (c: Client) => Client;
+  /** The API server's log; stderr unless given. */
+  log?: (msg: string) => void;
 }
 
-/** Runs `fn` against a fresh in-process cluster; everything is stopped afterwards. */
-export async function withCluster(fn: (c: Cluster) => Promise<void>, opts: { clock?: Clock; options?: Partial<ControllerOptions> & Record<string, unknown> } = {}): Promise<void> {
+/** What `run` starts: a controller, several, or something with the same ready/done contract. */
+export interface Running {
+  ready: Promise<void>;
+  done: Promise<void>;
+}
+export type Starter = (ctx: ControllerContext) => Running | Running[] | void;
+
+export interface Cluster {
+  api: ApiServer;
+  transport: InProcessTransport;
+  /** The plain client (not wrapped by `wrapClient`): what the test acts and reads through. */
+  client: Client;
+  ctx: ControllerContext;
+  /** Everything reported to `ctx.onError` (controllers, informers, event recorders). */
+  errors: unknown[];
+  /** Starts controllers on `ctx`, then the informers; resolves once they are ready and synced. */
+  run(...starters: Starter[]): Promise<void>;
+  /** Aborts `ctx.signal`, waits for what `run` started to finish, then closes the server. */
+  stop(): Promise<void>;
+}
+
+const controllerManager: UserInfo = { name: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const store = new MemoryStore();
-  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
+  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined }, ...(opts.log ? { log: opts.log } : {}) });
   await api.start();
-  const transport = new InProcessTransport(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
+  const transport = new InProcessTransport(api, opts.user ?? controllerManager, ...(opts.retry ? [opts.retry] : []));
   const client = new Client(transport);
-  const stop = new AbortController();
+  const controllerClient = opts.wrapClient ? opts.wrapClient(client) : client;
+  const abort = new AbortController();
+  // One listener per informer, queue and worker, as in `skiff server`.
+  setMaxListeners(256, abort.signal);
   const errors: unknown[] = [];
   const onError = (e: unknown) => errors.push(e);
   const ctx: ControllerContext = {
-    client,
-    informers: new SharedInformers(client, onError),
+    client: controllerClient,
+    informers: new SharedInformers(controllerClient, onError),
     options: { clusterCidr: '10.42.0.0/16', nodeCidrMaskSize: 24, caPem: '', ...opts.options },
-    signal: stop.signal,
+    signal: abort.signal,
     clock: opts.clock ?? realClock,
     recorder: newRecorderFactory(client, onError),
     onError,
   };
+  const running: Running[] = [];
+  return {
+    api,
+    transport,
+    client,
+    ctx,
+    errors,
+    async run(...starters) {
+      const started: Running[] = [];
+      for (const s of starters) {
+        const r = s(ctx);
+        if (Array.isArray(r)) started.push(...r);
+        else if (r) started.push(r);
+      }
+      running.push(...started);
+      ctx.informers.start(abort.signal);
+      await Promise.all(started.map((r) => r.ready));
+      await ctx.informers.waitForSync(abort.signal);
+    },
+    async stop() {
+      abort.abort();
+      await Promise.all(running.map((r) => r.done));
+      transport.close();
+      api.stop();
+      await store.close();
+    },
+  };
+}
+
+/** Runs `fn` against a fresh cluster (`startCluster`); it is stopped afterwards, whatever happens. */
+export async function withCluster(fn: (c: Cluster) => Promise<void>, opts: ClusterOptions = {}): Promise<void> {
+  const c = await startCluster(opts);
   try {
-    await fn({ client, ctx, errors });
+    await fn(c);
   } finally {
-    stop.abort();
-    transport.close();
-    api.stop();
-    await store.close();
+    await c.stop();
   }
-}
-
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** A clock whose timers fire only when the test advances it. */
-export class FakeClock implements Clock {
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  constructor(private t: number) {}
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== handle);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at);
-    this.timers = this.timers.filter((x) => x.at > this.t);
-    for (const x of due) x.fn();
-  }
-}
-
-export function node(name: string, opts: { ready?: 'True' | 'False' | 'Unknown'; labels?: Record<string, string>; heartbeat?: string; podCIDR?: string } = {}): KObject {
-  const hb = opts.heartbeat ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, labels: opts.labels ?? {} },
-    spec: opts.podCIDR ? { podCIDR: opts.podCIDR, podCIDRs: [opts.podCIDR] } : {},
-    status: opts.ready ? { conditions: [{ type: 'Ready', status: opts.ready, reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: hb, lastTransitionTime: hb }] } : {},
-  };
-}
-
-export function pod(name: string, labels: Record<string, string>, spec: Record<string, unknown> = {}): KObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, labels },
-    spec: { containers: [{ name: 'c', image: 'busybox', ports: [{ name: 'http', containerPort: 8080 }] }], ...spec },
-  };
-}
-
-/** Plays kubelet: gives the pod an IP and a Ready condition. */
-export async function setPodStatus(client: Client, ns: string, name: string, ip: string | undefined, ready: boolean): Promise<KObject> {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const status: Record<string, unknown> = { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now }] };
-  if (ip) Object.assign(status, { podIP: ip, podIPs: [{ ip }] });
-  return client.patch(res.pods, name, { status }, 'merge', { namespace: ns, subresource: 'status' });
-}
-
-export function service(name: string, selector: Record<string, string> | undefined, ports: Record<string, unknown>[] = [{ name: 'http', port: 80, targetPort: 'http' }], extra: Record<string, unknown> = {}): KObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ...(selector ? { selector } : {}), ports, ...extra } };
-}
-
-export async function eventsFor(client: Client, ns: string, name: string): Promise<{ reason: string; message: string; type: string }[]> {
-  const list = await client.list(res.events, { namespace: ns });
-  return list.items
-    .filter((e) => (e.involvedObject as { name?: string }).name === name)
-    .map((e) => ({ reason: String(e.reason), message: String(e.message), type: String(e.type) }));
 }

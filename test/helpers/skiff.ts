@@ -8,6 +8,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { eventually } from './eventually.js';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 /** The CLI compiled next to this helper (so a private outDir such as dist-NAME runs its own build). */
@@ -46,22 +47,7 @@ export async function startSkiff(opts: { datastore?: string; extraArgs?: string[
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
   args.push(...(opts.extraArgs ?? []));
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`skiff server did not become ready in 30 s:\n${log}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('skiff server ready')) {
-        clearTimeout(timer);
-        resolveReady();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`skiff server exited with ${code} before ready:\n${log}`));
-    });
-  });
+  await untilReady(child, 'skiff server').ready;
   const kc = parseYaml(readFileSync(kubeconfig, 'utf8')) as {
     clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
     users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
@@ -125,17 +111,42 @@ export async function startSkiff(opts: { datastore?: string; extraArgs?: string[
 }
 
 /**
+ * Collects a skiff process's output (stdout and stderr, drained for its whole life) and waits for
+ * `<what> ready` on stderr; `ready` rejects if the process exits first or is not ready in time.
+ */
+export function untilReady(child: ChildProcess, what: string, timeoutMs = 30_000): { ready: Promise<void>; output: () => string } {
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} was not ready in ${timeoutMs / 1000} s:\n${log}`)), timeoutMs);
+    child.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes(`${what} ready`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before ready:\n${log}`));
+    });
+  });
+  return { ready, output: () => log };
+}
+
+/**
  * Waits until the controllers have furnished a new namespace (its `default` ServiceAccount and
  * `kube-root-ca.crt` ConfigMap exist), so a test that compares store revisions sees no writes
  * of theirs.
  */
 export async function namespaceSettled(server: SkiffServer, ns: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const sa = await server.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`);
-    const cm = await server.request('GET', `/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`);
-    if (sa.status === 200 && cm.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`namespace ${ns} was not furnished by the controllers within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await eventually(
+    `the controllers to furnish namespace ${ns}`,
+    async () => {
+      const sa = await server.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`);
+      const cm = await server.request('GET', `/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`);
+      return sa.status === 200 && cm.status === 200;
+    },
+    timeoutMs,
+  );
 }

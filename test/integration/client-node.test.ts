@@ -5,19 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startSkiff, type SkiffServer } from '../helpers/skiff.js';
+import { eventuallyWith } from '../helpers/eventually.js';
 
-function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      const v = check();
-      if (v !== undefined) return resolve(v);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
+const eventually = eventuallyWith({ timeoutMs: 10_000, intervalMs: 50 });
 
 describe('@kubernetes/client-node against skiff', () => {
   let server: SkiffServer;
@@ -63,7 +53,7 @@ describe('@kubernetes/client-node against skiff', () => {
       await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'two' } } });
       await core.patchNamespacedConfigMap({ namespace, name: 'two', body: { data: { x: 'y' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
       await core.deleteNamespacedConfigMap({ namespace, name: 'two' });
-      await waitFor('three events', () => (seen.length >= 3 ? true : undefined));
+      await eventually('three events', () => (seen.length >= 3 ? true : undefined));
       assert.deepEqual(seen, ['ADDED two', 'MODIFIED two', 'DELETED two']);
     } finally {
       ctl.abort();
@@ -78,13 +68,13 @@ describe('@kubernetes/client-node against skiff', () => {
     informer.on('delete', (o) => events.push(`delete ${o.metadata?.name}`));
     await informer.start();
     try {
-      await waitFor('initial list', () => (informer.get('one', namespace) ? true : undefined));
+      await eventually('initial list', () => (informer.get('one', namespace) ? true : undefined));
       await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'three' } } });
-      await waitFor('add three', () => (informer.get('three', namespace) ? true : undefined));
+      await eventually('add three', () => (informer.get('three', namespace) ? true : undefined));
       await core.replaceNamespacedConfigMap({ namespace, name: 'three', body: { metadata: { name: 'three' }, data: { v: '2' } } });
-      await waitFor('update three', () => (informer.get('three', namespace)?.data?.v === '2' ? true : undefined));
+      await eventually('update three', () => (informer.get('three', namespace)?.data?.v === '2' ? true : undefined));
       await core.deleteNamespacedConfigMap({ namespace, name: 'three' });
-      await waitFor('delete three', () => (informer.get('three', namespace) ? undefined : true));
+      await eventually('delete three', () => (informer.get('three', namespace) ? undefined : true));
       assert.ok(events.includes('add one'));
       assert.deepEqual(events.filter((e) => e.endsWith('three')), ['add three', 'update three', 'delete three']);
     } finally {

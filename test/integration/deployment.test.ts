@@ -5,18 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSkiff, type SkiffServer } from '../helpers/skiff.js';
+import { eventuallyWith } from '../helpers/eventually.js';
+
+const eventually = eventuallyWith({ timeoutMs: 20_000, intervalMs: 50 });
 
 type Obj = { metadata: { name: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string; ownerReferences?: { uid: string }[] }; spec?: Record<string, unknown>; status?: Record<string, unknown> };
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const imageOf = (o: Obj) => ((o.spec?.containers ?? (o.spec?.template as { spec?: { containers?: unknown } } | undefined)?.spec?.containers) as { image: string }[] | undefined)?.[0]?.image;
 const isReady = (p: Obj) => ((p.status?.conditions as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

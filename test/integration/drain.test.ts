@@ -7,6 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSkiff, type SkiffServer } from '../helpers/skiff.js';
+import { eventuallyWith } from '../helpers/eventually.js';
+
+const eventually = eventuallyWith({ timeoutMs: 20_000, intervalMs: 100 });
 
 const ns = 'drain';
 
@@ -44,13 +47,6 @@ describe('kubectl drain with a PodDisruptionBudget', () => {
     const [head, row] = r.stdout.trim().split('\n');
     assert.match(head ?? '', /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE$/);
     return (row ?? '').split(/\s+/)[3];
-  };
-  const eventually = async (what: string, fn: () => Promise<boolean>) => {
-    const deadline = Date.now() + 20_000;
-    while (!(await fn())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   };
 
   it('evicts until the budget blocks, then completes as replacements become ready', async () => {

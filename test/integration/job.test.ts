@@ -5,16 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSkiff, type SkiffServer } from '../helpers/skiff.js';
+import { eventuallyWith } from '../helpers/eventually.js';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const eventually = eventuallyWith({ timeoutMs: 15_000, intervalMs: 50 });
 
 interface PodItem {
   metadata: { name: string; deletionTimestamp?: string; finalizers?: string[] };

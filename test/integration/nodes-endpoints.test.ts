@@ -7,17 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSkiff, type SkiffServer } from '../helpers/skiff.js';
+import { eventuallyWith } from '../helpers/eventually.js';
 
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = eventuallyWith({ timeoutMs: 20_000, intervalMs: 100 });
 
 const micro = () => new Date().toISOString().replace('Z', '000Z');
 const secs = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');

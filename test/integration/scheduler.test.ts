@@ -8,17 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { namespaceSettled, skiffMain, startSkiff, type SkiffServer } from '../helpers/skiff.js';
+import { namespaceSettled, skiffMain, startSkiff, untilReady, type SkiffServer } from '../helpers/skiff.js';
+import { eventuallyWith } from '../helpers/eventually.js';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const eventually = eventuallyWith({ timeoutMs: 15_000, intervalMs: 50 });
 
 const ns = 'sched';
 
@@ -96,11 +89,10 @@ describe('scheduler in skiff server', () => {
     const cfg = join(server.dataDir, 'scheduler.yaml');
     writeFileSync(cfg, ['apiVersion: kubescheduler.config.k8s.io/v1', 'kind: KubeSchedulerConfiguration', 'profiles:', '- schedulerName: bin-packer', '  pluginConfig:', '  - name: NodeResourcesFit', '    args:', '      scoringStrategy:', '        type: MostAllocated', ''].join('\n'));
     const child = spawn(process.execPath, [skiffMain, 'scheduler', '--config', cfg], { env: { ...process.env, KUBECONFIG: server.kubeconfig }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const { ready } = untilReady(child, 'skiff scheduler');
     const exited = new Promise((r) => child.once('exit', r));
     try {
-      await eventually('skiff scheduler ready', async () => (log.includes('skiff scheduler ready') ? true : child.exitCode !== null ? Promise.reject(new Error(log)) : undefined));
+      await ready;
       await addPod('packed', '100m', { schedulerName: 'bin-packer' });
       assert.ok(await eventually('packed bound', () => nodeOf('packed')));
       const from = await eventually('its Scheduled event', async () => {

@@ -6,17 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cidrContains, parseCidr } from '../../src/sim/ipam.js';
-import { namespaceSettled, skiffMain, startSkiff, type SkiffServer } from '../helpers/skiff.js';
+import { namespaceSettled, skiffMain, startSkiff, untilReady, type SkiffServer } from '../helpers/skiff.js';
+import { eventuallyWith } from '../helpers/eventually.js';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = eventuallyWith({ timeoutMs: 20_000, intervalMs: 100 });
 
 function podYaml(name: string, node: string, extra = ''): string {
   return `apiVersion: v1
@@ -34,7 +27,7 @@ ${extra}spec:
 describe('skiff sim (process) against skiff server', () => {
   let server: SkiffServer;
   let sim: ChildProcess | undefined;
-  let simLog = '';
+  let simLog: () => string = () => '';
 
   before(async () => {
     server = await startSkiff();
@@ -43,22 +36,9 @@ describe('skiff sim (process) against skiff server', () => {
       env: { ...process.env, KUBECONFIG: server.kubeconfig },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const child = sim;
-    child.stdout!.on('data', (d: Buffer) => (simLog += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`skiff sim was not ready in 30 s:\n${simLog}`)), 30_000);
-      child.stderr!.on('data', (d: Buffer) => {
-        simLog += d.toString();
-        if (simLog.includes('skiff sim ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`skiff sim exited with ${code}:\n${simLog}`));
-      });
-    });
+    const out = untilReady(sim, 'skiff sim');
+    simLog = out.output;
+    await out.ready;
     await namespaceSettled(server, 'default');
   });
 
@@ -133,7 +113,7 @@ describe('skiff sim (process) against skiff server', () => {
     const child = sim!;
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
-    assert.equal(await exited, 0, simLog);
+    assert.equal(await exited, 0, simLog());
     const out = await kubectl(['get', 'nodes', '--no-headers']);
     assert.doesNotMatch(out, /sim-node-/);
   });

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { Client } from '../../src/client/client.js';
 import { Transport } from '../../src/client/transport.js';
 import { startSkiff, type SkiffServer } from '../helpers/skiff.js';
-import { createNode, eventually, FakeKubelet, listPods } from '../controllers/history/cluster.js';
+import { createNode, FakeKubelet, listPods } from '../controllers/history/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const daemonSetYaml = `apiVersion: apps/v1
 kind: DaemonSet

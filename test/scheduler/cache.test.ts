@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { SchedulerCache } from '../../src/scheduler/cache.js';
 import { podInfoFrom } from '../../src/scheduler/plugins/podinfo-terms.js';
-import { FakeClock, makeNode, makePod } from './fixtures.js';
+import { makeNode, makePod } from './fixtures.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const bound = (p: Pod, node: string): Pod => ({ ...p, spec: { ...p.spec!, nodeName: node } });
 
 function newCache(ttl = 30_000) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_000_000);
   const expired: string[] = [];
   const cache = new SchedulerCache({ clock, assumedPodTtlMs: ttl, onExpired: (p) => expired.push(p.metadata!.name!) });
   cache.addNode(makeNode('n1').capacity({ cpu: '4', memory: '8Gi' }).obj());
@@ -78,12 +79,12 @@ describe('scheduler cache', () => {
     cache.start(ac.signal);
     try {
       cache.assumePod(podInfoFrom(bound(makePod('slow').obj(), 'n1')), 'n1');
-      clock.step(60_000);
+      clock.advance(60_000);
       assert.equal(cache.isAssumed('default/slow'), true, 'no expiry before the binding finished');
       cache.finishBinding('default/slow');
-      clock.step(29_000);
+      clock.advance(29_000);
       assert.equal(cache.isAssumed('default/slow'), true);
-      clock.step(2_000);
+      clock.advance(2_000);
       assert.equal(cache.isAssumed('default/slow'), false);
       assert.deepEqual(expired, ['slow']);
       assert.equal(cache.snapshot().get('n1')!.pods.length, 0);

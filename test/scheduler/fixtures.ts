@@ -2,7 +2,6 @@
 // fake clock, and helpers that run one plugin the way the framework does.
 
 import type { Container, Node, NodeSelectorRequirement, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import type { Clock } from '../../src/client/workqueue.js';
 import { Code, CycleState, type FilterPlugin, type Handle, type NodeInfo, type NodeScore, type Plugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status } from '../../src/scheduler/framework/types.js';
 import { podInfoFrom } from '../../src/scheduler/plugins/podinfo-terms.js';
 import { snapshotOf, type ClusterSnapshot } from '../../src/scheduler/snapshot.js';
@@ -128,37 +127,6 @@ export class PodBuilder {
 
 export function makePod(name: string, namespace = 'default'): PodBuilder {
   return new PodBuilder(name, namespace);
-}
-
-/** A Clock whose time moves only by step(). */
-export class FakeClock implements Clock {
-  private t = 1_000_000;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Advances time, firing due timers in time order (timers they set fire too if due). */
-  step(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = Math.max(this.t, next[1].at);
-      next[1].fn();
-    }
-    this.t = end;
-  }
 }
 
 /** A Handle over a snapshot (what plugin unit tests need). */

@@ -4,11 +4,12 @@ import type { ClusterEvent } from '../../src/scheduler/framework/types.js';
 import { SchedulingQueue } from '../../src/scheduler/queue.js';
 import { PrioritySort } from '../../src/scheduler/plugins/prioritysort.js';
 import { SchedulingGates } from '../../src/scheduler/plugins/schedulinggates.js';
-import { FakeClock, makePod } from './fixtures.js';
+import { makePod } from './fixtures.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const registered: Record<string, ClusterEvent[]> = { NodeResourcesFit: ['PodDelete', 'NodeAdd', 'NodeUpdate'], NodeAffinity: ['NodeAdd', 'NodeUpdate'] };
 
-function newQueue(clock = new FakeClock()) {
+function newQueue(clock = new FakeClock(1_000_000)) {
   const gates = new SchedulingGates();
   const ps = new PrioritySort();
   const q = new SchedulingQueue({
@@ -32,9 +33,9 @@ describe('scheduling queue', () => {
   it('pops by priority, then by arrival', async () => {
     const { q, clock } = newQueue();
     q.add(makePod('low').priority(1).obj());
-    clock.step(1);
+    clock.advance(1);
     q.add(makePod('high').priority(100).obj());
-    clock.step(1);
+    clock.advance(1);
     q.add(makePod('low2').priority(1).obj());
     const order = [];
     for (let i = 0; i < 3; i++) order.push((await q.pop())!.podInfo.pod.metadata!.name);
@@ -47,14 +48,14 @@ describe('scheduling queue', () => {
     q.add(makePod('p').obj());
     const key = await popAndFail(q);
     assert.equal(q.where(key), 'backoff');
-    clock.step(999);
+    clock.advance(999);
     assert.equal(q.where(key), 'backoff');
-    clock.step(1);
+    clock.advance(1);
     assert.equal(q.where(key), 'active');
     await popAndFail(q);
-    clock.step(1999);
+    clock.advance(1999);
     assert.equal(q.where(key), 'backoff', 'the second failure waits 2 s');
-    clock.step(1);
+    clock.advance(1);
     assert.equal(q.where(key), 'active');
   });
 
@@ -67,7 +68,7 @@ describe('scheduling queue', () => {
     assert.equal(q.where(key), 'unschedulable', 'NodeResourcesFit did not register PodAdd');
     q.moveAllToActiveOrBackoffQueue('NodeAdd');
     assert.equal(q.where(key), 'backoff', 'its backoff has not ended yet');
-    clock.step(1000);
+    clock.advance(1000);
     assert.equal(q.where(key), 'active');
   });
 
@@ -75,7 +76,7 @@ describe('scheduling queue', () => {
     const { q, clock } = newQueue();
     q.add(makePod('p').obj());
     const key = await popAndFail(q, ['NodeAffinity']);
-    clock.step(5000);
+    clock.advance(5000);
     q.moveAllToActiveOrBackoffQueue('NodeUpdate');
     assert.equal(q.where(key), 'active');
   });
@@ -95,9 +96,9 @@ describe('scheduling queue', () => {
     try {
       q.add(makePod('p').obj());
       const key = await popAndFail(q, ['NodeAffinity']);
-      clock.step(5 * 60_000);
+      clock.advance(5 * 60_000);
       assert.equal(q.where(key), 'unschedulable');
-      clock.step(30_000);
+      clock.advance(30_000);
       assert.equal(q.where(key), 'active');
     } finally {
       ac.abort();

@@ -4,39 +4,22 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { MemoryStore } from '../../src/storage/memory.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { Client } from '../../src/client/client.js';
-import { SharedInformers } from '../../src/client/factory.js';
-import { InProcessTransport } from '../../src/client/inprocess.js';
+import type { Client } from '../../src/client/client.js';
 import { EventRecorder } from '../../src/controllers/events.js';
-import { resourceOf } from '../../src/controllers/context.js';
 import type { KObject } from '../../src/apiserver/object.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/scheduler.js';
 import { makeNode, makePod } from './fixtures.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
+import { res } from '../helpers/resources.js';
 
-const pods = resourceOf('', 'Pod');
-const nodes = resourceOf('', 'Node');
-const events = resourceOf('', 'Event');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const { pods, nodes, events } = res;
 
 describe('scheduler (in-process API server)', () => {
-  const store = new MemoryStore();
-  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
-  let transport: InProcessTransport;
+  let cluster: Cluster;
   let client: Client;
-  const stop = new AbortController();
   let sched: RunningScheduler;
-  const errors: unknown[] = [];
+  let errors: unknown[];
 
   async function addNode(name: string, capacity: Record<string, string>, taint?: string): Promise<void> {
     const b = makeNode(name).capacity(capacity);
@@ -54,21 +37,13 @@ describe('scheduler (in-process API server)', () => {
   const getPod = async (name: string) => (await client.get(pods, name, 'default')) as unknown as Pod;
 
   before(async () => {
-    await api.start();
-    transport = new InProcessTransport(api, { name: 'system:kube-scheduler', groups: ['system:authenticated'] });
-    client = new Client(transport);
-    const informers = new SharedInformers(client, (e) => errors.push(e));
-    sched = startScheduler({ client, informers, recorder: new EventRecorder(client, 'default-scheduler'), signal: stop.signal, onError: (e) => errors.push(e) });
-    informers.start(stop.signal);
-    await sched.ready;
+    cluster = await startCluster({ user: { name: 'system:kube-scheduler', groups: ['system:authenticated'] } });
+    ({ client, errors } = cluster);
+    await cluster.run(({ informers, signal, onError }) => (sched = startScheduler({ client, informers, recorder: new EventRecorder(client, 'default-scheduler'), signal, onError })));
   });
 
   after(async () => {
-    stop.abort();
-    await sched.done;
-    transport.close();
-    api.stop();
-    await store.close();
+    await cluster.stop();
   });
 
   it('binds pods to nodes that fit and records Scheduled events', async () => {
@@ -76,27 +51,27 @@ describe('scheduler (in-process API server)', () => {
     await addNode('small', { cpu: '1', memory: '2Gi' });
     await addNode('big', { cpu: '4', memory: '8Gi' });
     await addPod(makePod('web').req({ cpu: '2' }).obj());
-    const bound = await until('web bound', async () => (await getPod('web')).spec?.nodeName || undefined);
+    const bound = await eventually('web bound', async () => (await getPod('web')).spec?.nodeName || undefined);
     assert.equal(bound, 'big');
     const cond = (await getPod('web')).status?.conditions?.find((c) => c.type === 'PodScheduled');
     assert.equal(cond?.status, 'True');
-    const ev = await until('Scheduled event', async () => (await client.list(events, { namespace: 'default' })).items.find((e) => e.reason === 'Scheduled' && (e.involvedObject as { name: string }).name === 'web'));
+    const ev = await eventually('Scheduled event', async () => (await client.list(events, { namespace: 'default' })).items.find((e) => e.reason === 'Scheduled' && (e.involvedObject as { name: string }).name === 'web'));
     assert.equal(ev.message, 'Successfully assigned default/web to big');
     assert.equal((ev.source as { component: string }).component, 'default-scheduler');
   });
 
   it('marks a pod that fits nowhere, then schedules it when a node that fits appears', async () => {
     await addPod(makePod('huge').req({ cpu: '6' }).obj());
-    const cond = await until('PodScheduled=False', async () => (await getPod('huge')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'));
+    const cond = await eventually('PodScheduled=False', async () => (await getPod('huge')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'));
     assert.equal(cond.reason, 'Unschedulable');
     // The filter part, then DefaultPreemption's PostFilter verdict.
     assert.ok(cond.message?.startsWith('0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available:'), cond.message);
-    const ev = await until('FailedScheduling', async () => (await client.list(events, { namespace: 'default' })).items.find((e) => e.reason === 'FailedScheduling'));
+    const ev = await eventually('FailedScheduling', async () => (await client.list(events, { namespace: 'default' })).items.find((e) => e.reason === 'FailedScheduling'));
     assert.equal(ev.type, 'Warning');
     assert.equal(ev.message, cond.message);
     assert.equal(sched.queue.where('default/huge'), 'unschedulable');
     await addNode('huge-node', { cpu: '16', memory: '32Gi' });
-    assert.equal(await until('huge bound', async () => (await getPod('huge')).spec?.nodeName || undefined), 'huge-node');
+    assert.equal(await eventually('huge bound', async () => (await getPod('huge')).spec?.nodeName || undefined), 'huge-node');
   });
 
   it('counts what it placed: a second pod does not land where the first took the room', async () => {
@@ -106,8 +81,8 @@ describe('scheduler (in-process API server)', () => {
     const pinned = (n: string) => makePod(n).req({ cpu: '1' }).requiredTerm([{ key: 'kubernetes.io/hostname', operator: 'In', values: ['tiny-a', 'tiny-b'] }]).obj();
     await addPod(pinned('one'));
     await addPod(pinned('two'));
-    const a = await until('one bound', async () => (await getPod('one')).spec?.nodeName || undefined);
-    const b = await until('two bound', async () => (await getPod('two')).spec?.nodeName || undefined);
+    const a = await eventually('one bound', async () => (await getPod('one')).spec?.nodeName || undefined);
+    const b = await eventually('two bound', async () => (await getPod('two')).spec?.nodeName || undefined);
     assert.deepEqual([a, b].sort(), ['tiny-a', 'tiny-b']);
   });
 

@@ -5,35 +5,16 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { MemoryStore } from '../../src/storage/memory.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { builtinResources, type ResourceInfo } from '../../src/api/resources.js';
-import { Client } from '../../src/client/client.js';
-import { InProcessTransport } from '../../src/client/inprocess.js';
+import type { Client } from '../../src/client/client.js';
 import { isApiError } from '../../src/client/transport.js';
 import type { KObject } from '../../src/apiserver/object.js';
 import { startSim, type Sim } from '../../src/sim/sim.js';
 import type { SimOptions } from '../../src/sim/options.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
+import { res } from '../helpers/resources.js';
 
-const res = (group: string, kind: string) => builtinResources.find((r) => r.group === group && r.kind === kind) as ResourceInfo;
-const nodes = res('', 'Node');
-const pods = res('', 'Pod');
-const leases = res('coordination.k8s.io', 'Lease');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const { nodes, pods, leases } = res;
 
 function podSpec(name: string, node: string, o: { restartPolicy?: string; annotations?: Record<string, string> } = {}): KObject {
   return {
@@ -47,9 +28,7 @@ function podSpec(name: string, node: string, o: { restartPolicy?: string; annota
 const asPod = (o: KObject) => o as unknown as Pod;
 
 describe('startSim (in-process API server)', () => {
-  let store: MemoryStore;
-  let api: ApiServer;
-  let transport: InProcessTransport;
+  let cluster: Cluster;
   let client: Client;
   const errors: unknown[] = [];
   const sims: Sim[] = [];
@@ -61,18 +40,13 @@ describe('startSim (in-process API server)', () => {
   const getPod = (name: string) => client.get(pods, name, 'default').then(asPod);
 
   before(async () => {
-    store = new MemoryStore();
-    api = new ApiServer({ store, authenticator: { authenticate: () => undefined }, log: () => undefined });
-    await api.start();
-    transport = new InProcessTransport(api, { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
-    client = new Client(transport);
+    cluster = await startCluster({ user: { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] }, log: () => undefined });
+    client = cluster.client;
   });
 
   after(async () => {
     for (const s of sims) await s.stop();
-    transport.close();
-    api.stop();
-    await store.close();
+    await cluster.stop();
   });
 
   it('registers Ready nodes with leases that keep being renewed', async () => {
@@ -91,7 +65,7 @@ describe('startSim (in-process API server)', () => {
     assert.equal(lease.spec?.leaseDurationSeconds, 40);
     assert.equal(lease.metadata?.ownerReferences?.[0]?.uid, ours.find((n) => n.metadata?.name === 'sim-node-1')?.metadata?.uid);
     const first = lease.spec?.renewTime ?? '';
-    await until('the lease to be renewed', async () => {
+    await eventually('the lease to be renewed', async () => {
       const l = (await client.get(leases, 'sim-node-1', 'kube-node-lease')) as unknown as Lease;
       return (l.spec?.renewTime ?? '') > first ? true : undefined;
     });
@@ -100,7 +74,7 @@ describe('startSim (in-process API server)', () => {
 
   it('runs a bound pod to Running and Ready with an address from the node range', async () => {
     await client.create(pods, podSpec('web', 'sim-node-0'), 'default');
-    const p = await until('web Running', async () => {
+    const p = await eventually('web Running', async () => {
       const p = await getPod('web');
       return p.status?.phase === 'Running' ? p : undefined;
     });
@@ -114,7 +88,7 @@ describe('startSim (in-process API server)', () => {
   it('reports a running pod Ready again after someone marked it not ready', async () => {
     const before = await getPod('web');
     await client.patch(pods, 'web', { status: { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date().toISOString() }] } }, 'strategic', { namespace: 'default', subresource: 'status' });
-    const p = await until('web Ready again', async () => {
+    const p = await eventually('web Ready again', async () => {
       const p = await getPod('web');
       return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && p.metadata?.resourceVersion !== before.metadata?.resourceVersion ? p : undefined;
     });
@@ -125,7 +99,7 @@ describe('startSim (in-process API server)', () => {
   it('stops and deletes a pod being deleted gracefully', async () => {
     const r = await client.delete(pods, 'web', { namespace: 'default' });
     assert.ok(r.metadata.deletionTimestamp, 'a running pod is deleted gracefully: the kubelet has to finish it');
-    await until('web gone', async () => {
+    await eventually('web gone', async () => {
       try {
         await getPod('web');
         return undefined;
@@ -137,7 +111,7 @@ describe('startSim (in-process API server)', () => {
 
   it('completes a run-to-completion pod with the exit annotation', async () => {
     await client.create(pods, podSpec('job', 'sim-node-1', { restartPolicy: 'Never', annotations: { 'skiff.dev/sim-exit-after': '200ms' } }), 'default');
-    const p = await until('job Succeeded', async () => {
+    const p = await eventually('job Succeeded', async () => {
       const p = await getPod('job');
       return p.status?.phase === 'Succeeded' ? p : undefined;
     });
@@ -157,17 +131,17 @@ describe('startSim (in-process API server)', () => {
     assert.equal((await getPod('while-paused')).status?.phase, 'Pending');
     assert.equal(s.stats().pausedNodes, 1);
     s.resumeHeartbeat('sim-node-2');
-    await until('the lease to be renewed again', async () => {
+    await eventually('the lease to be renewed again', async () => {
       const l = (await client.get(leases, 'sim-node-2', 'kube-node-lease')) as unknown as Lease;
       return (l.spec?.renewTime ?? '') > held ? true : undefined;
     });
-    await until('the paused pod to run', async () => ((await getPod('while-paused')).status?.phase === 'Running' ? true : undefined));
+    await eventually('the paused pod to run', async () => ((await getPod('while-paused')).status?.phase === 'Running' ? true : undefined));
   });
 
   it('adopts existing nodes and running pods after a restart, then deletes its nodes on stop', async () => {
     const old = sims[0] as Sim;
     await client.create(pods, podSpec('kept', 'sim-node-0'), 'default');
-    const running = await until('kept Running', async () => {
+    const running = await eventually('kept Running', async () => {
       const p = await getPod('kept');
       return p.status?.phase === 'Running' ? p : undefined;
     });
@@ -192,12 +166,12 @@ describe('startSim (in-process API server)', () => {
     await s.ready;
     await client.create(pods, podSpec('once', 'flaky-0', { restartPolicy: 'Never' }), 'default');
     await client.create(pods, podSpec('always', 'flaky-0'), 'default');
-    const once = await until('once Failed', async () => {
+    const once = await eventually('once Failed', async () => {
       const p = await getPod('once');
       return p.status?.phase === 'Failed' ? p : undefined;
     });
     assert.equal(once.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 1);
-    const always = await until('always crash-looping', async () => {
+    const always = await eventually('always crash-looping', async () => {
       const p = await getPod('always');
       return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
     });
@@ -210,15 +184,15 @@ describe('startSim (in-process API server)', () => {
     const s = sim({ namePrefix: 'slow-', nodes: 1, startDelayMs: 1000 });
     await s.ready;
     await client.patch(nodes, 'slow-0', { spec: { podCIDR: '10.42.7.0/24', podCIDRs: ['10.42.7.0/24'] } }, 'merge');
-    await until('the sim to see the podCIDR', async () => ((await client.get(nodes, 'slow-0')).spec as { podCIDR?: string }).podCIDR ? true : undefined);
+    await eventually('the sim to see the podCIDR', async () => ((await client.get(nodes, 'slow-0')).spec as { podCIDR?: string }).podCIDR ? true : undefined);
     await new Promise((r) => setTimeout(r, 100));
     await client.create(pods, podSpec('late', 'slow-0'), 'default');
-    const pending = await until('late Pending/ContainerCreating', async () => {
+    const pending = await eventually('late Pending/ContainerCreating', async () => {
       const p = await getPod('late');
       return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating' ? p : undefined;
     });
     assert.equal(pending.status?.phase, 'Pending');
-    const p = await until('late Running', async () => {
+    const p = await eventually('late Running', async () => {
       const p = await getPod('late');
       return p.status?.phase === 'Running' ? p : undefined;
     });

@@ -5,55 +5,25 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Timeline } from '../../src/sim/timeline.js';
-import type { Clock } from '../../src/client/workqueue.js';
-
-/** A clock that only moves when told; counts the platform timers that are armed at once. */
-function manualClock(): Clock & { advance(ms: number): void; armed(): number } {
-  let now = 0;
-  let next = 1;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const id = next++;
-      timers.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout(h) {
-      timers.delete(h as number);
-    },
-    advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        timers.delete(due[0]);
-        now = Math.max(now, due[1].at);
-        due[1].fn();
-      }
-      now = end;
-    },
-    armed: () => timers.size,
-  };
-}
+import { FakeClock } from '../helpers/fake-clock.js';
 
 describe('Timeline', () => {
   it('runs entries in due order with a single armed timer', () => {
-    const clock = manualClock();
+    const clock = new FakeClock();
     const tl = new Timeline(clock);
     const ran: string[] = [];
     for (const [k, at] of [['c', 30], ['a', 10], ['b', 20], ['a2', 10]] as const) tl.schedule(k, at, () => ran.push(k));
-    assert.equal(clock.armed(), 1);
+    assert.equal(clock.pending(), 1);
     clock.advance(15);
     assert.deepEqual(ran, ['a', 'a2']);
     clock.advance(100);
     assert.deepEqual(ran, ['a', 'a2', 'b', 'c']);
     assert.equal(tl.size, 0);
-    assert.equal(clock.armed(), 0);
+    assert.equal(clock.pending(), 0);
   });
 
   it('replaces the entry of a key and cancels', () => {
-    const clock = manualClock();
+    const clock = new FakeClock();
     const tl = new Timeline(clock);
     const ran: string[] = [];
     tl.schedule('x', 10, () => ran.push('x@10'));
@@ -68,7 +38,7 @@ describe('Timeline', () => {
   });
 
   it('keeps running after an entry throws, and reports it', () => {
-    const clock = manualClock();
+    const clock = new FakeClock();
     const errors: unknown[] = [];
     const tl = new Timeline(clock, (e) => errors.push(e));
     let ran = false;
@@ -82,7 +52,7 @@ describe('Timeline', () => {
   });
 
   it('an entry may schedule its own next turn; stop ends everything', () => {
-    const clock = manualClock();
+    const clock = new FakeClock();
     const tl = new Timeline(clock);
     let turns = 0;
     const tick = (at: number) => tl.schedule('beat', at, () => (turns++, tick(at + 10)));
@@ -92,13 +62,13 @@ describe('Timeline', () => {
     tl.stop();
     clock.advance(100);
     assert.equal(turns, 5);
-    assert.equal(clock.armed(), 0);
+    assert.equal(clock.pending(), 0);
   });
 
   it('runs any schedule of keys in (time, insertion) order, the last entry of a key winning', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 1000 })), { maxLength: 60 }), (ops) => {
-        const clock = manualClock();
+        const clock = new FakeClock();
         const tl = new Timeline(clock);
         const ran: string[] = [];
         const last = new Map<string, { at: number; seq: number }>();

@@ -8,6 +8,7 @@
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
 import { isDeepStrictEqual } from 'node:util';
+import { controllerRefOf, isControlledBy } from '../../api/ownerrefs.js';
 import { isTimeZone } from '../../api/validation/cron.js';
 import type { KObject } from '../../apiserver/object.js';
 import { keyOf, type IndexFunc } from '../../client/indexer.js';
@@ -27,7 +28,7 @@ const tooManyMissed = 100;
 /** Jobs by the `namespace/name` of the CronJob that controls them. */
 export const cronJobOwnerIndex = 'cronjob-controller/owner';
 const byControllingCronJob: IndexFunc = (o) => {
-  const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller === true);
+  const ref = controllerRefOf(o);
   return ref && ref.kind === 'CronJob' && ref.apiVersion === 'batch/v1' && o.metadata.namespace ? [`${o.metadata.namespace}/${ref.name}`] : [];
 };
 
@@ -48,7 +49,7 @@ export function startCronJobController(ctx: ControllerContext): RunningControlle
     let cj = cached as CronJob;
     const ev = (type: 'Normal' | 'Warning', reason: string, message: string) => recorder.event(cj as KObject, type, reason, message);
     const ns = cached.metadata.namespace ?? '';
-    const children = jobInformer.store.byIndex(cronJobOwnerIndex, key).map((o) => o as Job).filter((j) => j.metadata?.ownerReferences?.some((r) => r.controller && r.uid === cached.metadata.uid));
+    const children = jobInformer.store.byIndex(cronJobOwnerIndex, key).map((o) => o as Job).filter((j) => isControlledBy(j, cached));
     if (children.some((j) => !finished(j) && !(cj.status?.active ?? []).some((r) => r.uid === j.metadata?.uid))) {
       // Our cache may not show our own status write yet: ask the server before calling a Job unexpected.
       cj = (await client.get(cronJobs, cached.metadata.name ?? '', ns, sig)) as CronJob;
@@ -179,7 +180,7 @@ export function startCronJobController(ctx: ControllerContext): RunningControlle
         }
         // Created before (our status write was lost): adopt it into the status if it is ours.
         job = (await client.get(jobs, name, ns, sig)) as Job;
-        if (!job.metadata?.ownerReferences?.some((r) => r.controller && r.uid === cj.metadata?.uid)) return nextIn();
+        if (!isControlledBy(job, cj)) return nextIn();
       }
       if (!active.some((r) => r.uid === job.metadata?.uid)) active.push(jobRef(job));
       status.lastScheduleTime = rfc3339(time);

@@ -4,6 +4,7 @@
 
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
+import { newControllerRef } from '../../api/ownerrefs.js';
 import { rfc3339InZone } from './schedule.js';
 
 export const scheduledTimestampAnnotation = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
@@ -22,7 +23,7 @@ export function jobFromTemplate(cj: CronJob, scheduledMs: number): Job {
       namespace: cj.metadata?.namespace ?? '',
       labels: { ...(tpl?.metadata?.labels ?? {}) },
       annotations: { ...(tpl?.metadata?.annotations ?? {}), [scheduledTimestampAnnotation]: rfc3339InZone(scheduledMs, cj.spec?.timeZone) },
-      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cj.metadata?.name ?? '', uid: cj.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [newControllerRef({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: cj.metadata ?? {} })],
     },
     spec: structuredClone(tpl?.spec ?? { template: {} }),
   };

@@ -9,17 +9,18 @@
 
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { labelSelectorFromObject, matchesLabels } from '../../api/selectors/labels.js';
+import { labelSelectorFromObject } from '../../api/selectors/labels.js';
 import type { KObject } from '../../apiserver/object.js';
 import { indexFuncs, keyOf } from '../../client/indexer.js';
 import { isApiError } from '../../client/transport.js';
 import { realClock } from '../../client/workqueue.js';
 import { resourceOf, type ControllerContext } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
-import { claimObjects, liveOwnerCheck } from '../history/claim.js';
+import { claimObjects } from '../podcontrol/claim.js';
+import { claimCandidates, watchDependents } from '../history/dependents.js';
 import { Expectations } from '../history/expectations.js';
-import { jsonEqual } from '../history/hash.js';
-import { controllerOf, podRevisionLabel, type Revision } from '../history/revisions.js';
+import { jsonEqual } from '../hash.js';
+import { podRevisionLabel, type Revision } from '../history/revisions.js';
 import { nodeShouldRunDaemonPod } from './eligibility.js';
 import { cleanupHistory, constructHistory } from './history.js';
 import { computeStatus, FailedPodBackoff, planManage, planRollingUpdate, type Plan, type Snapshot } from './plan.js';
@@ -44,13 +45,6 @@ export function startDaemonSetController(ctx: ControllerContext): RunningControl
   const expectations = new Expectations(clock);
   const backoff = new FailedPodBackoff();
 
-  const candidates = (ds: KObject, store: typeof pods.store): KObject[] => {
-    const uid = ds.metadata.uid ?? '';
-    const owned = store.byIndex('ownerUid', uid);
-    const orphans = store.byIndex('namespace', ds.metadata.namespace ?? '').filter((o) => !controllerOf(o));
-    return [...owned, ...orphans];
-  };
-
   const reconcile = async (key: string): Promise<void> => {
     const obj = sets.store.get(key);
     if (!obj) {
@@ -67,9 +61,9 @@ export function startDaemonSetController(ctx: ControllerContext): RunningControl
     // Whether a set being deleted still owns its revisions is unknown: leave it to the collector.
     if (obj.metadata.deletionTimestamp) return;
     const selector = labelSelectorFromObject(sel);
-    const canAdopt = liveOwnerCheck(client, dsResource, obj);
-    const ownedRevisions = (await claimObjects(candidates(obj, revisions.store), { client, owner: obj, resource: revisionResource, selector, canAdopt })) as Revision[];
-    const claimedPods = (await claimObjects(candidates(obj, pods.store), { client, owner: obj, resource: podResource, selector, canAdopt })) as unknown as Pod[];
+    const claim = { client, owner: obj, ownerResource: dsResource, selector, signal };
+    const ownedRevisions = (await claimObjects(claimCandidates(obj, revisions.store), { ...claim, resource: revisionResource })) as Revision[];
+    const claimedPods = (await claimObjects(claimCandidates(obj, pods.store), { ...claim, resource: podResource })) as unknown as Pod[];
     const { old, hash } = await constructHistory(client, ds, ownedRevisions, (h) => (claimedPods as unknown as KObject[]).filter((p) => p.metadata.labels?.[podRevisionLabel] === h));
 
     const snap = (): Snapshot => ({ ds, nodes: nodes.store.list() as unknown as Node[], pods: claimedPods, hash, nowMs: clock.now() });
@@ -162,38 +156,9 @@ export function startDaemonSetController(ctx: ControllerContext): RunningControl
   );
 
   const enqueueSet = (o: KObject) => running.queue.add(keyOf(o));
-  const ownerKey = (o: KObject): string | undefined => {
-    const ref = controllerOf(o);
-    if (!ref || ref.kind !== 'DaemonSet') return undefined;
-    const key = `${o.metadata.namespace}/${ref.name}`;
-    return sets.store.get(key)?.metadata.uid === ref.uid ? key : undefined;
-  };
-  /** Pods and revisions: their controlling set, or every set whose selector matches an orphan. */
-  const enqueueFor = (o: KObject) => {
-    const key = ownerKey(o);
-    if (key) return running.queue.add(key);
-    if (controllerOf(o)) return;
-    for (const s of sets.store.byIndex('namespace', o.metadata.namespace ?? '')) {
-      const sel = (s.spec as DaemonSet['spec'])?.selector;
-      try {
-        if (matchesLabels(labelSelectorFromObject(sel), o.metadata.labels)) enqueueSet(s);
-      } catch {
-        // An invalid selector selects nothing.
-      }
-    }
-  };
   sets.addHandlers({ onAdd: enqueueSet, onUpdate: (_o, n) => enqueueSet(n), onDelete: (o) => (expectations.forget(keyOf(o)), enqueueSet(o)) });
-  for (const inf of [pods, revisions]) {
-    inf.addHandlers({
-      onAdd: enqueueFor,
-      onUpdate: (o, n) => {
-        if (o.metadata.resourceVersion === n.metadata.resourceVersion) return;
-        if (ownerKey(o) !== ownerKey(n) || !jsonEqual(o.metadata.labels, n.metadata.labels)) enqueueFor(o);
-        enqueueFor(n);
-      },
-      onDelete: enqueueFor,
-    });
-  }
+  // Pods and revisions: their controlling set, or every set whose selector matches an orphan.
+  watchDependents({ kind: 'DaemonSet', owners: sets, dependents: [pods, revisions], enqueue: (key) => running.queue.add(key) });
   /** A node change matters to the sets whose placement on it changes (plus any node add or delete). */
   const placementChanged = (o: Node, n: Node, s: KObject) => {
     const spec = (s.spec as DaemonSet['spec'])?.template.spec ?? { containers: [] };

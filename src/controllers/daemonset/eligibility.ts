@@ -4,7 +4,9 @@
 // daemon pod gets. A node whose only untolerated taints are NoSchedule keeps the pods it already
 // runs (shouldContinueRunning) but gets no new one.
 
-import type { Affinity, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Affinity, Node, Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1.js';
+import { matchesRequiredNodeAffinity } from '../../api/nodeaffinity.js';
+import { findUntoleratedTaint, isDoNotScheduleTaint } from '../../api/tolerations.js';
 
 /** The tolerations upstream adds to every daemon pod (AddOrUpdateDaemonPodTolerations). */
 export function daemonPodTolerations(spec: PodSpec): Toleration[] {
@@ -28,72 +30,6 @@ export function daemonPodTolerations(spec: PodSpec): Toleration[] {
   return out;
 }
 
-/** Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** The first taint passing `filter` that no toleration tolerates (FindMatchingUntoleratedTaint). */
-export function untoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[], filter: (t: Taint) => boolean): Taint | undefined {
-  return taints.find((taint) => filter(taint) && !tolerations.some((t) => toleratesTaint(t, taint)));
-}
-
-function matchRequirement(req: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1 || !/^-?\d+$/.test(value) || !/^-?\d+$/.test(values[0] ?? '')) return false;
-      const have = BigInt(value);
-      const bound = BigInt(values[0] as string);
-      return req.operator === 'Gt' ? have > bound : have < bound;
-    }
-    default:
-      return false;
-  }
-}
-
-/** A node selector term: every label expression and every field (only metadata.name) holds; an empty term matches nothing. */
-export function matchesTerm(term: NodeSelectorTerm, node: Node): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata?.labels ?? {};
-  for (const e of exprs) if (!matchRequirement(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) return false;
-  for (const f of fields) {
-    if (f.key !== 'metadata.name') return false;
-    if (!matchRequirement(f, node.metadata?.name)) return false;
-  }
-  return true;
-}
-
-/** The pod's nodeSelector and required node affinity (GetRequiredNodeAffinity(pod).Match(node)). */
-export function matchesRequiredNodeAffinity(spec: PodSpec, node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (!required) return true;
-  return (required.nodeSelectorTerms ?? []).some((t) => matchesTerm(t, node));
-}
-
 export interface Placement {
   /** A new daemon pod should be created on the node. */
   shouldRun: boolean;
@@ -108,8 +44,8 @@ export function nodeShouldRunDaemonPod(node: Node, template: PodSpec): Placement
   if (!matchesRequiredNodeAffinity(template, node)) return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = daemonPodTolerations(template);
   const taints = node.spec?.taints ?? [];
-  if (untoleratedTaint(taints, tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) {
-    return { shouldRun: false, shouldContinueRunning: !untoleratedTaint(taints, tolerations, (t) => t.effect === 'NoExecute') };
+  if (findUntoleratedTaint(taints, tolerations, isDoNotScheduleTaint)) {
+    return { shouldRun: false, shouldContinueRunning: !findUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoExecute') };
   }
   return { shouldRun: true, shouldContinueRunning: true };
 }

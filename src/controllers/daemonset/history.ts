@@ -7,7 +7,7 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { KObject } from '../../apiserver/object.js';
 import type { Client } from '../../client/client.js';
 import { isApiError } from '../../client/transport.js';
-import { computeHash } from '../history/hash.js';
+import { computeHash } from '../hash.js';
 import { nextRevisionNumber, newRevision, podRevisionLabel, revisionMatches, revisionName, revisionsToPrune, sortRevisions, templatePatch, type Revision } from '../history/revisions.js';
 import { resourceOf } from '../context.js';
 

@@ -8,7 +8,9 @@
 
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { byCreation, isPodAvailable, isPodReady, isPodTerminal, scaledValue } from '../history/podutil.js';
+import { scaledValue } from '../../api/intstr.js';
+import { isPodAvailable, isPodReady, isPodTerminal } from '../../api/pods.js';
+import { byCreation } from '../history/podutil.js';
 import { podRevisionLabel } from '../history/revisions.js';
 import { nodeShouldRunDaemonPod, targetNodeName } from './eligibility.js';
 
@@ -81,13 +83,13 @@ export function allowsSurge(ds: DaemonSet): boolean {
 function surgeCount(ds: DaemonSet, n: number): number {
   const us = ds.spec?.updateStrategy;
   if (us?.type !== 'RollingUpdate' || !us.rollingUpdate) return 0;
-  return scaledValue(us.rollingUpdate.maxSurge, n, true);
+  return scaledValue(us.rollingUpdate.maxSurge ?? 0, n, true);
 }
 
 function unavailableCount(ds: DaemonSet, n: number): number {
   const us = ds.spec?.updateStrategy;
   if (us?.type !== 'RollingUpdate' || !us.rollingUpdate) return 0;
-  return scaledValue(us.rollingUpdate.maxUnavailable, n, true);
+  return scaledValue(us.rollingUpdate.maxUnavailable ?? 0, n, true);
 }
 
 /** Exponential backoff of failed-pod deletions per node: 1 s doubling to 15 min (upstream's failedPodsBackoff). */

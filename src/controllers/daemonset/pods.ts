@@ -5,8 +5,8 @@
 
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { controllerRef, podRevisionLabel } from '../history/revisions.js';
-import type { KObject } from '../../apiserver/object.js';
+import { newControllerRef } from '../../api/ownerrefs.js';
+import { podRevisionLabel } from '../history/revisions.js';
 import { daemonPodTolerations, pinToNode } from './eligibility.js';
 import { templateGeneration, templateGenerationLabel } from './plan.js';
 
@@ -24,7 +24,7 @@ export function newDaemonPod(ds: DaemonSet, nodeName: string, hash: string): Pod
     generateName: `${ds.metadata?.name ?? ''}-`,
     namespace: ds.metadata?.namespace ?? '',
     labels,
-    ownerReferences: [controllerRef({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: ds.metadata ?? {} } as KObject)],
+    ownerReferences: [newControllerRef({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: ds.metadata ?? {} })],
   };
   if (template.metadata?.annotations) metadata.annotations = { ...template.metadata.annotations };
   if (template.metadata?.finalizers) metadata.finalizers = [...template.metadata.finalizers];

@@ -6,7 +6,7 @@
 
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { KObject } from '../../apiserver/object.js';
-import { canonicalJson } from './hash.js';
+import { canonicalJson } from '../hash.js';
 import {
   byCreation,
   desiredReplicas,
@@ -41,7 +41,7 @@ function withoutHash(t: PodTemplateSpec | undefined): unknown {
 
 /** Templates equal once the pod-template-hash label is ignored (unset and empty are equal). */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
-  return canonicalJson(withoutHash(a)) === canonicalJson(withoutHash(b));
+  return canonicalJson(withoutHash(a), { omitEmpty: true }) === canonicalJson(withoutHash(b), { omitEmpty: true });
 }
 
 /** The oldest ReplicaSet whose template is the Deployment's, if any. */

@@ -7,11 +7,12 @@
 
 import { labelSelectorFromObject, matchesLabels } from '../../api/selectors/labels.js';
 import { deepEqual, type KObject } from '../../apiserver/object.js';
-import { indexFuncs } from '../../client/indexer.js';
+import { indexFuncs, keyOf } from '../../client/indexer.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { resourceOf, type ControllerContext } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
-import { controllerRefOf, objectKey, type PodObj } from '../podcontrol/pods.js';
+import { controllerRefOf, resolveControllerRef } from '../../api/ownerrefs.js';
+import type { PodObj } from '../podcontrol/pods.js';
 import { DeploymentPass } from './sync.js';
 import type { DeploymentObj, ReplicaSetObj } from './util.js';
 
@@ -45,13 +46,9 @@ export function startDeploymentController(ctx: ControllerContext): RunningContro
   };
 
   const running = runController({ name: 'deployment', informers: [dInformer, rsInformer, podInformer], reconcile, workers: 4, clock, onError: (_n, _k, e) => onError(e) }, signal);
-  const enqueue = (o: KObject) => running.queue.add(objectKey(o));
+  const enqueue = (o: KObject) => running.queue.add(keyOf(o));
 
-  const resolve = (namespace: string | undefined, ref: OwnerReference | undefined): DeploymentObj | undefined => {
-    if (!ref || ref.kind !== 'Deployment' || !ref.apiVersion.startsWith('apps/')) return undefined;
-    const d = dInformer.store.get(`${namespace ?? ''}/${ref.name}`);
-    return d && d.metadata.uid === ref.uid ? (d as DeploymentObj) : undefined;
-  };
+  const resolve = (namespace: string | undefined, ref: OwnerReference | undefined) => resolveControllerRef(dInformer.store, namespace, ref, 'Deployment', 'apps') as DeploymentObj | undefined;
   /** Deployments that might adopt an orphan ReplicaSet (empty selectors adopt nothing). */
   const enqueueMatching = (rs: KObject) => {
     for (const d of dInformer.store.byIndex('namespace', rs.metadata.namespace ?? '') as DeploymentObj[]) {

@@ -12,9 +12,11 @@ import { resourceOf } from '../context.js';
 import type { EventRecorder } from '../events.js';
 import { claimObjects } from '../podcontrol/claim.js';
 import { isNamespaceTerminating } from '../podcontrol/podcontrol.js';
-import { controllerRefOf, isControlledBy, isPodTerminal, newControllerRef, type PodObj } from '../podcontrol/pods.js';
+import { controllerRefOf, isControlledBy, newControllerRef } from '../../api/ownerrefs.js';
+import { isPodTerminal } from '../../api/pods.js';
+import type { PodObj } from '../podcontrol/pods.js';
 import { equalIgnoreHash, findNewReplicaSet, findOldReplicaSets, replicasAnnotationsNeedUpdate, setNewReplicaSetAnnotations, setReplicasAnnotations } from './annotations.js';
-import { podTemplateHash } from './hash.js';
+import { podTemplateHash } from '../hash.js';
 import { newRSNewReplicas, planCleanup, planNewReplicaSet, planOldReplicaSets, planRecreateScaleDown, planScale, type ScaleStep } from './plan.js';
 import { calculateStatus, getCondition, newCondition, reasons, rolloutStatus, setCondition, statusEqual } from './status.js';
 import {

@@ -3,6 +3,7 @@
 // strategies share. Pure functions; nothing here is mutated.
 
 import type { DeploymentSpec, DeploymentStatus } from 'kubernetes-types/apps/v1.js';
+import { scaledValue } from '../../api/intstr.js';
 import type { KObject } from '../../apiserver/object.js';
 import type { ReplicaSetObj } from '../replicaset/status.js';
 
@@ -16,19 +17,6 @@ export const desiredReplicasAnnotation = 'deployment.kubernetes.io/desired-repli
 export const maxReplicasAnnotation = 'deployment.kubernetes.io/max-replicas';
 export const changeCauseAnnotation = 'kubernetes.io/change-cause';
 export const podTemplateHashLabel = 'pod-template-hash';
-
-/**
- * intstr.GetScaledValueFromIntOrPercent: an int as is; "N%" of `total`, rounded up or down.
- * Anything else (validation rejects it) counts as 0.
- */
-export function scaledValue(v: number | string | undefined, total: number, roundUp: boolean): number {
-  if (typeof v === 'number') return Math.trunc(v);
-  if (typeof v !== 'string') return 0;
-  const m = /^(\d+)%$/.exec(v);
-  if (!m) return 0;
-  const exact = (Number(m[1]) * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
 
 /**
  * The rolling update's bounds for `desired` replicas: surge rounds up, unavailable rounds down;

@@ -13,23 +13,11 @@
 import type { Condition } from 'kubernetes-types/meta/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
+import { scaledValue } from '../../api/intstr.js';
+import { isPodReady } from '../../api/pods.js';
 
 /** How long an eviction's entry in status.disruptedPods is honoured (upstream's DeletionTimeout). */
 export const deletionTimeoutMs = 2 * 60_000;
-
-export type IntOrString = number | string;
-
-/**
- * intstr.GetScaledValueFromIntOrPercent: an integer as is; "N%" of `total`, rounded up or down.
- * Throws for a string that is not a percentage.
- */
-export function scaledValue(v: IntOrString, total: number, roundUp: boolean): number {
-  if (typeof v === 'number') return v;
-  const m = /^(-?\d+)%$/.exec(v);
-  if (!m) throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
-  const pct = Number(m[1]);
-  return roundUp ? Math.ceil((pct * total) / 100) : Math.floor((pct * total) / 100);
-}
 
 /** Whether the budget's desired count depends on the scale of the pods' controllers. */
 export function needsControllerScale(spec: PodDisruptionBudgetSpec | undefined): boolean {
@@ -54,10 +42,8 @@ export function disruptionsAllowedFor(currentHealthy: number, desiredHealthy: nu
   return expectedPods <= 0 || allowed <= 0 ? 0 : allowed;
 }
 
-/** podutil.IsPodReady: the Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
+/** Re-exported for the eviction subresource, which imports it from here. */
+export { isPodReady };
 
 /** Pods that count as healthy: ready, not being deleted, not disrupted by a recent eviction. */
 export function countHealthy(pods: readonly Pod[], disrupted: Record<string, string>, nowMs: number): number {

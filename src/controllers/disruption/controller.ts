@@ -16,6 +16,7 @@ import type { Pod, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { Condition } from 'kubernetes-types/meta/v1.js';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
 import { labelSelectorFromObject, matchesLabels, formatLabelSelector } from '../../api/selectors/labels.js';
+import { isPodTerminal, podCondition } from '../../api/pods.js';
 import { builtinResources } from '../../api/resources.js';
 import { nowRfc3339, type KObject } from '../../apiserver/object.js';
 import { resourcePath } from '../../client/client.js';
@@ -199,9 +200,8 @@ export function startDisruptionController(ctx: ControllerContext): RunningContro
   /** When a pod's DisruptionTarget condition becomes stale (ms from now), if it has one that can. */
   const staleConditionIn = (pod: Pod): number | undefined => {
     if (pod.metadata?.deletionTimestamp) return undefined;
-    const c = pod.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
-    const phase = pod.status?.phase;
-    if (!c || c.status !== 'True' || c.reason === 'TerminationByKubelet' || phase === 'Succeeded' || phase === 'Failed') return undefined;
+    const c = podCondition(pod, 'DisruptionTarget');
+    if (!c || c.status !== 'True' || c.reason === 'TerminationByKubelet' || isPodTerminal(pod)) return undefined;
     const since = c.lastTransitionTime ? Date.parse(c.lastTransitionTime) : now();
     return Math.max(0, stalePodDisruptionTimeoutMs - (now() - since));
   };

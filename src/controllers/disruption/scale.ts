@@ -9,6 +9,7 @@
 
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import { controllerRefOf } from '../../api/ownerrefs.js';
 import { builtinResources, type ResourceInfo } from '../../api/resources.js';
 import type { KObject } from '../../apiserver/object.js';
 import type { Indexer } from '../../client/indexer.js';
@@ -55,10 +56,6 @@ function isKind(ref: OwnerReference, kind: string, groups: string[]): boolean {
   return ref.kind === kind && groups.includes(groupOf(ref.apiVersion));
 }
 
-export function controllerOf(obj: { metadata?: { ownerReferences?: OwnerReference[] } }): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((o) => o.controller === true);
-}
-
 function replicasOf(obj: KObject): number {
   const r = (obj.spec as { replicas?: unknown } | undefined)?.replicas;
   return typeof r === 'number' ? r : 1;
@@ -78,7 +75,7 @@ function finders(caches: WorkloadCaches, readScale: ScaleReader): Finder[] {
   const deploymentFinder: Finder = async (ref, ns) => {
     if (!isKind(ref, 'ReplicaSet', ['apps', 'extensions'])) return undefined;
     const rs = cached(caches.replicaSets, ns, ref);
-    const owner = rs && controllerOf(rs);
+    const owner = rs && controllerRefOf(rs);
     if (!owner || !isKind(owner, 'Deployment', ['apps', 'extensions'])) return undefined;
     const d = cached(caches.deployments, ns, owner);
     return d && { uid: owner.uid, scale: replicasOf(d) };
@@ -86,7 +83,7 @@ function finders(caches: WorkloadCaches, readScale: ScaleReader): Finder[] {
   const replicaSetFinder: Finder = async (ref, ns) => {
     if (!isKind(ref, 'ReplicaSet', ['apps', 'extensions'])) return undefined;
     const rs = cached(caches.replicaSets, ns, ref);
-    if (!rs || controllerOf(rs)?.kind === 'Deployment') return undefined;
+    if (!rs || controllerRefOf(rs)?.kind === 'Deployment') return undefined;
     return { uid: ref.uid, scale: replicasOf(rs) };
   };
   const statefulSetFinder: Finder = async (ref, ns) => {
@@ -117,7 +114,7 @@ export async function expectedScale(pods: readonly Pod[], caches: WorkloadCaches
   const unmanaged: string[] = [];
   const all = finders(caches, readScale);
   for (const pod of pods) {
-    const ref = controllerOf(pod);
+    const ref = controllerRefOf(pod);
     const name = pod.metadata?.name ?? '';
     if (!ref) {
       unmanaged.push(name);

@@ -14,7 +14,7 @@ import { indexFuncs, keyOf } from '../../client/indexer.js';
 import { isApiError } from '../../client/transport.js';
 import { resourceOf, type ControllerContext } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
-import { podChangeMatters } from '../endpointslice/controller.js';
+import { watchServicesAndPods } from '../endpointslice/controller.js';
 import { annotationTriggerTime, isServiceIpSet, labelHeadless, rfc3339Nano, selects, serviceSelector, typed } from '../endpointslice/endpoint.js';
 import { WriteTracker } from '../endpointslice/tracker.js';
 import { TriggerTimeTracker } from '../endpointslice/trigger-time.js';
@@ -107,28 +107,7 @@ export function startEndpointsController(ctx: ControllerContext): RunningControl
 
   const running = runController({ name: 'endpoint', informers: [svcInformer, podInformer, epInformer], reconcile, workers: 2, clock, onError: (_n, _k, e) => onError(e) }, signal);
 
-  const enqueuePod = (...versions: KObject[]) => {
-    const keys = new Set<string>();
-    for (const pod of versions) {
-      for (const s of svcInformer.store.byIndex('namespace', pod.metadata.namespace ?? '')) {
-        const sel = serviceSelector(typed<Service>(s));
-        if (sel && selects(sel, pod.metadata.labels)) keys.add(keyOf(s));
-      }
-    }
-    for (const k of keys) running.queue.add(k);
-  };
-  svcInformer.addHandlers({
-    onAdd: (o) => running.queue.add(keyOf(o)),
-    onUpdate: (_o, n) => running.queue.add(keyOf(n)),
-    onDelete: (o) => running.queue.add(keyOf(o)),
-  });
-  podInformer.addHandlers({
-    onAdd: (o) => enqueuePod(o),
-    onUpdate: (o, n) => {
-      if (podChangeMatters(typed<Pod>(o), typed<Pod>(n))) enqueuePod(o, n);
-    },
-    onDelete: (o) => enqueuePod(o),
-  });
+  watchServicesAndPods(svcInformer, podInformer, running.queue, (k) => running.queue.add(k));
   epInformer.addHandlers({ onDelete: (o) => running.queue.add(keyOf(o)) });
   // Once synced: Endpoints whose Service is gone (deleted while no controller ran) are cleaned up.
   void running.ready.then(

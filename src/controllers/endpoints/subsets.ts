@@ -5,7 +5,8 @@
 // Pure functions; output order is deterministic so an unchanged result compares equal.
 
 import type { EndpointAddress, EndpointPort, EndpointSubset, Pod, Service } from 'kubernetes-types/core/v1.js';
-import { findPort, isPodReady, isServiceIpSet, shouldPodBeInEndpoints, shouldSetHostname } from '../endpointslice/endpoint.js';
+import { isPodReady } from '../../api/pods.js';
+import { findPort, isServiceIpSet, shouldPodBeInEndpoints, shouldSetHostname } from '../endpointslice/endpoint.js';
 
 export const maxCapacity = 1000;
 export const annotationOverCapacity = 'endpoints.kubernetes.io/over-capacity';

@@ -10,9 +10,12 @@
 
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { podCondition } from '../../api/pods.js';
 import type { KObject } from '../../apiserver/object.js';
 import { indexFuncs, keyOf, type IndexFunc } from '../../client/indexer.js';
+import type { Informer } from '../../client/informer.js';
 import { isApiError } from '../../client/transport.js';
+import type { WorkQueue } from '../../client/workqueue.js';
 import { resourceOf, type ControllerContext, type ControllerOptions } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
 import {
@@ -26,6 +29,7 @@ import {
   portMapKey,
   rfc3339Nano,
   selects,
+  servicesSelecting,
   serviceAddressTypes,
   serviceSelector,
   shouldPodBeInEndpoints,
@@ -64,13 +68,39 @@ export function podChangeMatters(a: Pod, b: Pod): boolean {
       p.status?.podIP ?? null,
       p.status?.podIPs ?? null,
       p.status?.phase ?? null,
-      (p.status?.conditions ?? []).find((c) => c.type === 'Ready') ?? null,
+      podCondition(p, 'Ready') ?? null,
       p.spec?.nodeName ?? null,
       p.spec?.hostname ?? null,
       p.spec?.subdomain ?? null,
       (p.spec?.containers ?? []).map((c) => c.ports ?? []),
     ]);
   return view(a) !== view(b);
+}
+
+/**
+ * The handlers both endpoint controllers share: a Service change queues that Service at once; a
+ * pod added, deleted or changed in a way that matters queues (through `enqueueSelected`) every
+ * Service whose selector selects it, old and new labels both. Returns that pod-to-Services
+ * enqueuer for other triggers (a node's zone change).
+ */
+export function watchServicesAndPods(svcInformer: Informer, podInformer: Informer, queue: Pick<WorkQueue, 'add'>, enqueueSelected: (key: string) => void): (...pods: KObject[]) => void {
+  const enqueuePod = (...versions: KObject[]) => {
+    const keys = new Set(versions.flatMap((p) => servicesSelecting(svcInformer.store, p)));
+    for (const k of keys) enqueueSelected(k);
+  };
+  svcInformer.addHandlers({
+    onAdd: (o) => queue.add(keyOf(o)),
+    onUpdate: (_o, n) => queue.add(keyOf(n)),
+    onDelete: (o) => queue.add(keyOf(o)),
+  });
+  podInformer.addHandlers({
+    onAdd: (o) => enqueuePod(o),
+    onUpdate: (o, n) => {
+      if (podChangeMatters(typed<Pod>(o), typed<Pod>(n))) enqueuePod(o, n);
+    },
+    onDelete: (o) => enqueuePod(o),
+  });
+  return enqueuePod;
 }
 
 export function startEndpointSliceController(ctx: ControllerContext, overrides: Partial<EndpointSliceOptions> = {}): RunningController {
@@ -154,30 +184,8 @@ export function startEndpointSliceController(ctx: ControllerContext, overrides: 
     signal,
   );
 
-  const servicesSelecting = (pod: KObject): string[] =>
-    svcInformer.store
-      .byIndex('namespace', pod.metadata.namespace ?? '')
-      .filter((s) => {
-        const sel = serviceSelector(typed<Service>(s));
-        return sel !== undefined && selects(sel, pod.metadata.labels);
-      })
-      .map(keyOf);
-  const enqueuePod = (...versions: KObject[]) => {
-    const keys = new Set(versions.flatMap(servicesSelecting));
-    for (const k of keys) running.queue.addAfter(k, batchMs);
-  };
-  svcInformer.addHandlers({
-    onAdd: (o) => running.queue.add(keyOf(o)),
-    onUpdate: (_o, n) => running.queue.add(keyOf(n)),
-    onDelete: (o) => running.queue.add(keyOf(o)),
-  });
-  podInformer.addHandlers({
-    onAdd: (o) => enqueuePod(o),
-    onUpdate: (o, n) => {
-      if (podChangeMatters(typed<Pod>(o), typed<Pod>(n))) enqueuePod(o, n);
-    },
-    onDelete: (o) => enqueuePod(o),
-  });
+  // Pod changes are batched by endpointUpdatesBatchPeriod, as upstream.
+  const enqueuePod = watchServicesAndPods(svcInformer, podInformer, running.queue, (k) => running.queue.addAfter(k, batchMs));
   const onSlice = (o: KObject) => {
     for (const k of managedSliceIndex(o)) running.queue.add(k);
   };

@@ -5,7 +5,9 @@
 
 import type { Node, Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { Endpoint, EndpointPort } from 'kubernetes-types/discovery/v1.js';
+import { isPodReady, isPodTerminal } from '../../api/pods.js';
 import type { KObject } from '../../apiserver/object.js';
+import { keyOf, type Indexer } from '../../client/indexer.js';
 
 /** Views a cached object as its kubernetes-types shape (the cache holds decoded API objects). */
 export function typed<T>(obj: KObject): T {
@@ -32,14 +34,15 @@ export function selects(selector: Record<string, string>, labels: Record<string,
   return true;
 }
 
-export function isPodReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-/** Succeeded or Failed: the pod will never serve again. */
-export function isPodTerminal(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
+/** The keys of the Services (in a store with the `namespace` index) whose selector selects `pod`. */
+export function servicesSelecting(services: Pick<Indexer, 'byIndex'>, pod: KObject): string[] {
+  return services
+    .byIndex('namespace', pod.metadata.namespace ?? '')
+    .filter((s) => {
+      const sel = serviceSelector(typed<Service>(s));
+      return sel !== undefined && selects(sel, pod.metadata.labels);
+    })
+    .map(keyOf);
 }
 
 /** Whether the pod belongs in a Service's endpoints at all (ready or not). */

@@ -14,6 +14,7 @@
 
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { newControllerRef } from '../../api/ownerrefs.js';
 import { controllerName, endpointKey, isServiceIpSet, labelHeadless, labelManagedBy, labelServiceName, portMapKey, type AddressType } from './endpoint.js';
 
 export interface DesiredGroup {
@@ -53,7 +54,7 @@ export function newSlice(svc: Service, ports: EndpointPort[], addressType: Addre
       generateName: `${name}-`,
       namespace: svc.metadata?.namespace ?? '',
       labels: sliceLabels(svc),
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [newControllerRef({ apiVersion: 'v1', kind: 'Service', metadata: { name, uid: svc.metadata?.uid ?? '' } })],
     },
     addressType,
     endpoints: [],

@@ -7,6 +7,7 @@
 // it must not be called concurrently for the same Service (the workqueue guarantees it).
 
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
+import { podCondition } from '../../api/pods.js';
 
 interface State {
   service: number;
@@ -30,7 +31,7 @@ export class TriggerTimeTracker {
     };
     const podTimes = new Map<string, number>();
     for (const pod of pods) {
-      const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
+      const ready = podCondition(pod, 'Ready');
       const t = parse(ready?.lastTransitionTime);
       if (t === 0) continue;
       const name = pod.metadata?.name ?? '';

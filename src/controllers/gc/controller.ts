@@ -19,7 +19,9 @@ import { runController, type RunningController } from '../runner.js';
 
 type OwnerRef = NonNullable<KObject['metadata']['ownerReferences']>[number];
 
-const collectable = builtinResources.filter((r) => !(r.group === '' && r.kind === 'Binding') && !r.storage);
+// Events are left out, as upstream's DefaultIgnoredResources: they expire on their own, and
+// watching them would cost a delivery per event for nothing.
+const collectable = builtinResources.filter((r) => !(r.group === '' && (r.kind === 'Binding' || r.kind === 'Event')) && !r.storage);
 
 export function startGarbageCollector(ctx: ControllerContext): RunningController {
   const { client, signal, onError } = ctx;

@@ -7,9 +7,9 @@
 //   to the next number instead of a new object being written;
 // - the history limit keeps the newest `revisionHistoryLimit` revisions no live pod uses.
 
-import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import { newControllerRef } from '../../api/ownerrefs.js';
 import type { KObject, Meta } from '../../apiserver/object.js';
-import { jsonEqual } from './hash.js';
+import { jsonEqual } from '../hash.js';
 
 /** The label pods (and DaemonSet revisions) carry: apps.ControllerRevisionHashLabelKey. */
 export const podRevisionLabel = 'controller-revision-hash';
@@ -22,23 +22,6 @@ export interface Revision extends KObject {
   metadata: Meta & { name: string };
   data?: unknown;
   revision: number;
-}
-
-/** The controlling owner reference upstream's metav1.NewControllerRef writes. */
-export function controllerRef(owner: KObject): OwnerReference {
-  return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
-    name: owner.metadata.name ?? '',
-    uid: owner.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-/** The controlling owner reference of an object, if any. */
-export function controllerOf(obj: KObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
 /** The revision data of an owner: a strategic-merge patch replacing spec.template. */
@@ -76,7 +59,7 @@ export function newRevision(opts: {
     name: opts.name,
     namespace: opts.owner.metadata.namespace ?? '',
     labels: opts.labels,
-    ownerReferences: [controllerRef(opts.owner)],
+    ownerReferences: [newControllerRef(opts.owner)],
   };
   if (opts.annotations && Object.keys(opts.annotations).length > 0) metadata.annotations = { ...opts.annotations };
   return { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata, data: opts.data, revision: opts.revision };

@@ -4,6 +4,8 @@
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import { controllerRefOf, newControllerRef } from '../../api/ownerrefs.js';
+import { isPodReady, isPodTerminal } from '../../api/pods.js';
 import type { KObject } from '../../apiserver/object.js';
 
 /** Held on every pod the controller creates until its end has been counted in the Job's status. */
@@ -16,13 +18,9 @@ export const asJob = (o: KObject): Job => o as Job;
 
 export const uidOf = (p: Pod): string => p.metadata?.uid ?? '';
 export const hasTrackingFinalizer = (p: Pod): boolean => (p.metadata?.finalizers ?? []).includes(trackingFinalizer);
-export const isTerminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 export const isDeleting = (p: Pod): boolean => !!p.metadata?.deletionTimestamp;
-/** Counted in status.active: not finished and not being deleted. */
-export const isActive = (p: Pod): boolean => !isTerminal(p) && !isDeleting(p);
-/** Counted in status.terminating: being deleted but not finished yet. */
-export const isTerminating = (p: Pod): boolean => !isTerminal(p) && isDeleting(p);
-export const isReady = (p: Pod): boolean => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+/** Counted in status.terminating: being deleted but not finished yet (status.active counts isPodActive). */
+export const isTerminating = (p: Pod): boolean => !isPodTerminal(p) && isDeleting(p);
 
 /**
  * Whether a pod counts as a failure (upstream isPodFailed). A pod being deleted counts at once
@@ -54,7 +52,7 @@ export function restarts(p: Pod): number {
  * (unscheduled, then pending, then not ready, then the newest).
  */
 export function removalOrder(a: Pod, b: Pod): number {
-  const rank = (p: Pod) => [p.spec?.nodeName ? 1 : 0, p.status?.phase === 'Pending' ? 0 : 1, isReady(p) ? 1 : 0];
+  const rank = (p: Pod) => [p.spec?.nodeName ? 1 : 0, p.status?.phase === 'Pending' ? 0 : 1, isPodReady(p) ? 1 : 0];
   const ra = rank(a);
   const rb = rank(b);
   for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
@@ -64,12 +62,12 @@ export function removalOrder(a: Pod, b: Pod): number {
 const maxGenerateNameLength = 58;
 
 export function controllerRef(job: Job): OwnerReference {
-  return { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata?.name ?? '', uid: job.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return newControllerRef({ apiVersion: 'batch/v1', kind: 'Job', metadata: job.metadata ?? {} });
 }
 
 /** The name and uid of the Job that controls `p`, if any. */
 export function controllingJob(p: KObject): { name: string; uid: string } | undefined {
-  const ref = (p.metadata.ownerReferences ?? []).find((r) => r.controller === true);
+  const ref = controllerRefOf(p);
   return ref && ref.kind === 'Job' && ref.apiVersion === 'batch/v1' ? { name: ref.name, uid: ref.uid } : undefined;
 }
 

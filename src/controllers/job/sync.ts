@@ -14,7 +14,8 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { findCondition, hasTrueCondition, newCondition, rfc3339, setCondition } from './conditions.js';
 import { matchPodFailurePolicy } from './failure-policy.js';
 import { IndexSet } from './indexes.js';
-import { completionIndex, hasTrackingFinalizer, isActive, isReady, isTerminating, podFailed, removalOrder, restarts, uidOf } from './pods.js';
+import { isPodActive, isPodReady } from '../../api/pods.js';
+import { completionIndex, hasTrackingFinalizer, isTerminating, podFailed, removalOrder, restarts, uidOf } from './pods.js';
 
 /** Pods created per sync at most (the rest follow in the next syncs). */
 const maxCreatesPerSync = 500;
@@ -195,7 +196,7 @@ export function planSync(inp: SyncInput): SyncPlan {
   }
   setUncounted(status, uncSucceeded, uncFailed);
 
-  const active = pods.filter(isActive);
+  const active = pods.filter(isPodActive);
   const terminating = pods.filter(isTerminating);
   const failed = (status.failed ?? 0) + uncFailed.size;
   const succeeded = completed ? completed.size : (status.succeeded ?? 0) + uncSucceeded.size;
@@ -242,7 +243,7 @@ export function planSync(inp: SyncInput): SyncPlan {
   }
   setCounts(status, {
     active: stillActive.length + create.length,
-    ready: stillActive.filter(isReady).length,
+    ready: stillActive.filter(isPodReady).length,
     terminating: terminating.length + remove.length,
     succeeded: status.succeeded ?? 0,
     failed: status.failed ?? 0,

@@ -6,16 +6,7 @@
 // is the earliest over all NoExecute taints. Pure.
 
 import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
-
-/** Upstream's ToleratesTaint: effect (if given) and key (if given) match, then the operator. */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator ?? 'Equal';
-  if (op === 'Exists') return true;
-  if (op === 'Equal') return (t.value ?? '') === (taint.value ?? '');
-  return false;
-}
+import { toleratesTaint } from '../../api/tolerations.js';
 
 export type EvictionDecision =
   /** No NoExecute taint, or every one tolerated forever. */
@@ -31,7 +22,7 @@ export function evictionDecision(tolerations: readonly Toleration[], taints: rea
   let at = Infinity;
   for (const taint of taints) {
     if (taint.effect !== 'NoExecute') continue;
-    const used = tolerations.find((t) => tolerates(t, taint));
+    const used = tolerations.find((t) => toleratesTaint(t, taint));
     if (!used) return { kind: 'evict', at: -Infinity, reason: 'untolerated' };
     if (used.tolerationSeconds === undefined || used.tolerationSeconds === null) continue;
     const added = taint.timeAdded ? Date.parse(taint.timeAdded) : NaN;

@@ -16,7 +16,7 @@ import { matchesLabels, type LabelSelector } from '../../api/selectors/labels.js
 import type { KObject } from '../../apiserver/object.js';
 import type { Client } from '../../client/client.js';
 import { isApiError } from '../../client/transport.js';
-import { controllerRefOf, newControllerRef } from './pods.js';
+import { controllerRefOf, newControllerRef } from '../../api/ownerrefs.js';
 
 export interface ClaimOptions {
   client: Client;
@@ -26,6 +26,8 @@ export interface ClaimOptions {
   /** The claimed objects' resource (for the adopt/release patches). */
   resource: ResourceInfo;
   selector: LabelSelector;
+  /** A further condition an object must meet to match (StatefulSets: its name is a member's), as upstream's ClaimPods filters. */
+  filter?(obj: KObject): boolean;
   signal?: AbortSignal;
 }
 
@@ -58,7 +60,7 @@ export async function claimObjects<T extends KObject>(candidates: readonly T[], 
   let alive: Promise<void> | undefined;
   for (const obj of candidates) {
     const ref = controllerRefOf(obj);
-    const matches = matchesLabels(selector, obj.metadata.labels);
+    const matches = matchesLabels(selector, obj.metadata.labels) && (opts.filter?.(obj) ?? true);
     try {
       if (ref) {
         if (ref.uid !== uid) continue;

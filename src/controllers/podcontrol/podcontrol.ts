@@ -14,7 +14,8 @@ import type { Client } from '../../client/client.js';
 import { isApiError } from '../../client/transport.js';
 import { resourceOf } from '../context.js';
 import type { EventRecorder } from '../events.js';
-import { newControllerRef, type PodObj } from './pods.js';
+import { newControllerRef } from '../../api/ownerrefs.js';
+import type { PodObj } from './pods.js';
 
 const pods = resourceOf('', 'Pod');
 

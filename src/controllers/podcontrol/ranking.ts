@@ -12,7 +12,8 @@
 //   8. created more recently before older (same log2 bucket: ordered by uid, as upstream).
 // Pure functions; the inputs are not mutated.
 
-import { isPodActive, isPodReady, podReadySince, type PodObj } from './pods.js';
+import { isPodActive, isPodReady, podReadySince } from '../../api/pods.js';
+import type { PodObj } from './pods.js';
 
 const phaseOrdinal: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 const deletionCostAnnotation = 'controller.kubernetes.io/pod-deletion-cost';

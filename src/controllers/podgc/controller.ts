@@ -7,6 +7,7 @@
 // Runs every `periodMs` (20 s, upstream's gcCheckPeriod) over the shared pod and node caches.
 
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { isPodTerminal } from '../../api/pods.js';
 import type { KObject } from '../../apiserver/object.js';
 import { isApiError } from '../../client/transport.js';
 import { resourceOf, type ControllerContext } from '../context.js';
@@ -38,7 +39,7 @@ export function startPodGcController(ctx: ControllerContext, overrides: Partial<
 
   const markFailed = async (pod: KObject, message: string) => {
     const p = pod as Pod;
-    if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return;
+    if (isPodTerminal(p)) return;
     const now = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
     const conditions = (p.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
     conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message, lastTransitionTime: now });
@@ -70,7 +71,7 @@ export function startPodGcController(ctx: ControllerContext, overrides: Partial<
       const node = p.spec?.nodeName;
       if (!node && pod.metadata.deletionTimestamp) await forceDelete(pod);
       else if (node && !nodeInformer.store.get(node)) boundToMissing.set(node, [...(boundToMissing.get(node) ?? []), pod]);
-      if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') terminated.push(pod);
+      if (isPodTerminal(p)) terminated.push(pod);
     }
     for (const name of missingSince.keys()) if (!boundToMissing.has(name)) missingSince.delete(name);
     for (const [name, orphans] of boundToMissing) {

@@ -13,14 +13,16 @@
 
 import { labelSelectorFromObject, matchesLabels, type LabelSelector } from '../../api/selectors/labels.js';
 import { deepEqual, type KObject } from '../../apiserver/object.js';
-import { indexFuncs } from '../../client/indexer.js';
+import { indexFuncs, keyOf } from '../../client/indexer.js';
 import { isApiError } from '../../client/transport.js';
 import { resourceOf, type ControllerContext } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
 import { claimObjects } from '../podcontrol/claim.js';
 import { Expectations } from '../podcontrol/expectations.js';
 import { isNamespaceTerminating, PodControl, slowStartBatch } from '../podcontrol/podcontrol.js';
-import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, objectKey, type PodObj } from '../podcontrol/pods.js';
+import { controllerRefOf, resolveControllerRef } from '../../api/ownerrefs.js';
+import { isPodActive, isPodReady, msUntilAvailable } from '../../api/pods.js';
+import type { PodObj } from '../podcontrol/pods.js';
 import { podsToDelete } from '../podcontrol/ranking.js';
 import { calculateReplicaSetStatus, replicaSetStatusChanged, type ReplicaSetObj } from './status.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
@@ -82,12 +84,12 @@ export function startReplicaSetController(ctx: ControllerContext): RunningContro
     } else if (diff > 0) {
       const n = Math.min(diff, burstReplicas);
       const victims = podsToDelete(owned, relatedPods(rs), n, clock.now());
-      expectations.expectDeletions(key, victims.map(objectKey));
+      expectations.expectDeletions(key, victims.map(keyOf));
       const results = await Promise.allSettled(victims.map((p) => podControl.deletePod(p, rs, sig)));
       let firstError: unknown;
       results.forEach((r, i) => {
         if (r.status === 'fulfilled') return;
-        expectations.deletionObserved(key, objectKey(victims[i] as PodObj));
+        expectations.deletionObserved(key, keyOf(victims[i] as PodObj));
         if (!isApiError(r.reason, 404)) firstError ??= r.reason;
       });
       if (firstError !== undefined) throw firstError;
@@ -141,12 +143,8 @@ export function startReplicaSetController(ctx: ControllerContext): RunningContro
 
   const running = runController({ name: 'replicaset', informers: [rsInformer, podInformer], reconcile, workers: 4, clock, onError: (_n, _k, e) => onError(e) }, signal);
 
-  const resolve = (namespace: string | undefined, ref: OwnerReference | undefined): ReplicaSetObj | undefined => {
-    if (!ref || ref.kind !== 'ReplicaSet' || !ref.apiVersion.startsWith('apps/')) return undefined;
-    const rs = rsInformer.store.get(`${namespace ?? ''}/${ref.name}`);
-    return rs && rs.metadata.uid === ref.uid ? (rs as ReplicaSetObj) : undefined;
-  };
-  const enqueue = (o: KObject) => running.queue.add(objectKey(o));
+  const resolve = (namespace: string | undefined, ref: OwnerReference | undefined) => resolveControllerRef(rsInformer.store, namespace, ref, 'ReplicaSet', 'apps') as ReplicaSetObj | undefined;
+  const enqueue = (o: KObject) => running.queue.add(keyOf(o));
   /** ReplicaSets that might adopt an orphan (empty selectors select nothing here, as upstream). */
   const enqueueMatching = (pod: PodObj) => {
     for (const rs of rsInformer.store.byIndex('namespace', pod.metadata.namespace ?? '') as ReplicaSetObj[]) {
@@ -157,7 +155,7 @@ export function startReplicaSetController(ctx: ControllerContext): RunningContro
   const podDeleted = (pod: PodObj) => {
     const rs = resolve(pod.metadata.namespace, controllerRefOf(pod));
     if (!rs) return;
-    expectations.deletionObserved(objectKey(rs), objectKey(pod));
+    expectations.deletionObserved(keyOf(rs), keyOf(pod));
     enqueue(rs);
   };
 
@@ -169,7 +167,7 @@ export function startReplicaSetController(ctx: ControllerContext): RunningContro
       if (ref) {
         const rs = resolve(pod.metadata.namespace, ref);
         if (!rs) return;
-        expectations.creationObserved(objectKey(rs));
+        expectations.creationObserved(keyOf(rs));
         return enqueue(rs);
       }
       enqueueMatching(pod);
@@ -196,7 +194,7 @@ export function startReplicaSetController(ctx: ControllerContext): RunningContro
         if (!rs) return;
         enqueue(rs);
         const minReady = rs.spec.minReadySeconds ?? 0;
-        if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) running.queue.addAfter(objectKey(rs), minReady * 1000 + 1000);
+        if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) running.queue.addAfter(keyOf(rs), minReady * 1000 + 1000);
         return;
       }
       if (labelsChanged || refChanged) enqueueMatching(cur);
@@ -207,7 +205,7 @@ export function startReplicaSetController(ctx: ControllerContext): RunningContro
     onAdd: enqueue,
     onUpdate: (_o, n) => enqueue(n),
     onDelete: (o) => {
-      expectations.delete(objectKey(o));
+      expectations.delete(keyOf(o));
       enqueue(o);
     },
   });

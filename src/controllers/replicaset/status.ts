@@ -7,7 +7,8 @@
 import type { ReplicaSetCondition, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import { labelSelectorFromSet, matchesLabels } from '../../api/selectors/labels.js';
 import { deepEqual, type KObject } from '../../apiserver/object.js';
-import { isPodAvailable, isPodReady, type PodObj } from '../podcontrol/pods.js';
+import { isPodAvailable, isPodReady } from '../../api/pods.js';
+import type { PodObj } from '../podcontrol/pods.js';
 
 export type ReplicaSetObj = KObject & { spec: ReplicaSetSpec; status?: ReplicaSetStatus };
 

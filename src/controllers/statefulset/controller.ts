@@ -8,16 +8,17 @@
 
 import type { StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { labelSelectorFromObject, matchesLabels } from '../../api/selectors/labels.js';
+import { labelSelectorFromObject } from '../../api/selectors/labels.js';
 import type { KObject } from '../../apiserver/object.js';
 import { indexFuncs, keyOf } from '../../client/indexer.js';
 import { isApiError } from '../../client/transport.js';
 import { resourceOf, type ControllerContext } from '../context.js';
 import { runController, type RunningController } from '../runner.js';
-import { claimObjects, liveOwnerCheck } from '../history/claim.js';
+import { claimObjects } from '../podcontrol/claim.js';
+import { claimCandidates, watchDependents } from '../history/dependents.js';
 import { Expectations } from '../history/expectations.js';
-import { jsonEqual } from '../history/hash.js';
-import { controllerOf, templateOf, type Revision } from '../history/revisions.js';
+import { jsonEqual } from '../hash.js';
+import { templateOf, type Revision } from '../history/revisions.js';
 import { claimsFor, isMemberOf, ordinalOf, podRevision, updateIdentity, updateStorage } from './identity.js';
 import { completeRollingUpdate, planStatefulSet, type Action } from './plan.js';
 import { claimOwnerRefs, claimOwnerUpToDate } from './retention.js';
@@ -39,11 +40,6 @@ export function startStatefulSetController(ctx: ControllerContext): RunningContr
   const revisions = ctx.informers.informer(revisionResource, { indexers: { ownerUid: indexFuncs.ownerUid, namespace: indexFuncs.namespace } });
   const expectations = new Expectations(clock);
 
-  const candidates = (owner: KObject, store: typeof pods.store): KObject[] => [
-    ...store.byIndex('ownerUid', owner.metadata.uid ?? ''),
-    ...store.byIndex('namespace', owner.metadata.namespace ?? '').filter((o) => !controllerOf(o)),
-  ];
-
   const reconcile = async (key: string): Promise<void> => {
     const obj = sets.store.get(key);
     if (!obj) {
@@ -53,16 +49,9 @@ export function startStatefulSetController(ctx: ControllerContext): RunningContr
     const set = obj as unknown as StatefulSet;
     const ns = set.metadata?.namespace ?? '';
     const selector = labelSelectorFromObject(set.spec?.selector);
-    const canAdopt = liveOwnerCheck(client, stsResource, obj);
-    const owned = (await claimObjects(candidates(obj, revisions.store), { client, owner: obj, resource: revisionResource, selector, canAdopt })) as Revision[];
-    const members = (await claimObjects(candidates(obj, pods.store), {
-      client,
-      owner: obj,
-      resource: podResource,
-      selector,
-      canAdopt,
-      filter: (o) => isMemberOf(set, o as unknown as Pod),
-    })) as unknown as Pod[];
+    const claim = { client, owner: obj, ownerResource: stsResource, selector, signal };
+    const owned = (await claimObjects(claimCandidates(obj, revisions.store), { ...claim, resource: revisionResource })) as Revision[];
+    const members = (await claimObjects(claimCandidates(obj, pods.store), { ...claim, resource: podResource, filter: (o) => isMemberOf(set, o as unknown as Pod) })) as unknown as Pod[];
     const { current, update, collisionCount } = await setRevisions(client, set, owned);
     const plan = planStatefulSet({
       set,
@@ -220,36 +209,8 @@ export function startStatefulSetController(ctx: ControllerContext): RunningContr
   );
 
   const enqueueSet = (o: KObject) => running.queue.add(keyOf(o));
-  const ownerKey = (o: KObject): string | undefined => {
-    const ref = controllerOf(o);
-    if (!ref || ref.kind !== 'StatefulSet') return undefined;
-    const key = `${o.metadata.namespace}/${ref.name}`;
-    return sets.store.get(key)?.metadata.uid === ref.uid ? key : undefined;
-  };
-  const enqueueFor = (o: KObject) => {
-    const key = ownerKey(o);
-    if (key) return running.queue.add(key);
-    if (controllerOf(o)) return;
-    for (const s of sets.store.byIndex('namespace', o.metadata.namespace ?? '')) {
-      try {
-        if (matchesLabels(labelSelectorFromObject((s.spec as StatefulSet['spec'])?.selector), o.metadata.labels)) enqueueSet(s);
-      } catch {
-        // An invalid selector selects nothing.
-      }
-    }
-  };
   sets.addHandlers({ onAdd: enqueueSet, onUpdate: (_o, n) => enqueueSet(n), onDelete: (o) => (expectations.forget(keyOf(o)), enqueueSet(o)) });
-  for (const inf of [pods, revisions]) {
-    inf.addHandlers({
-      onAdd: enqueueFor,
-      onUpdate: (o, n) => {
-        if (o.metadata.resourceVersion === n.metadata.resourceVersion) return;
-        if (ownerKey(o) !== ownerKey(n) || !jsonEqual(o.metadata.labels, n.metadata.labels)) enqueueFor(o);
-        enqueueFor(n);
-      },
-      onDelete: enqueueFor,
-    });
-  }
+  watchDependents({ kind: 'StatefulSet', owners: sets, dependents: [pods, revisions], enqueue: (key) => running.queue.add(key) });
   // A claim that goes away may unblock a member waiting on a stale claim.
   claims.addHandlers({
     onDelete: (c) => {

@@ -5,7 +5,8 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
 import type { KObject } from '../../apiserver/object.js';
-import { controllerRef, podRevisionLabel } from '../history/revisions.js';
+import { newControllerRef } from '../../api/ownerrefs.js';
+import { podRevisionLabel } from '../history/revisions.js';
 
 export const podNameLabel = 'statefulset.kubernetes.io/pod-name';
 export const podIndexLabel = 'apps.kubernetes.io/pod-index';
@@ -115,7 +116,7 @@ export function newStatefulSetPod(set: StatefulSet, template: PodTemplateSpec, o
       name: podName(set, ordinal),
       namespace: set.metadata?.namespace ?? '',
       labels: { ...(t.metadata?.labels ?? {}) },
-      ownerReferences: [controllerRef(owner)],
+      ownerReferences: [newControllerRef(owner)],
       ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
       ...(t.metadata?.finalizers ? { finalizers: t.metadata.finalizers } : {}),
     },

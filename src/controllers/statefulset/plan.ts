@@ -16,7 +16,9 @@
 
 import type { StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { isPodAvailable, isPodReady, isTerminating, msUntilAvailable, scaledValue } from '../history/podutil.js';
+import { scaledValue } from '../../api/intstr.js';
+import { isPodAvailable, isPodReady, isPodTerminal, msUntilAvailable } from '../../api/pods.js';
+import { isTerminating } from '../history/podutil.js';
 import { claimsFor, endOrdinal, identityMatches, newStatefulSetPod, ordinalOf, podRevision, replicasOf, startOrdinal, storageMatches } from './identity.js';
 import { claimIsStale, claimOwnerUpToDate } from './retention.js';
 
@@ -126,7 +128,7 @@ export function planStatefulSet(s: StsSnapshot): StsPlan {
   const plan: StsPlan = { actions: [], status: statusOf(s, s.pods) };
   const waitFor = (pod: Pod) => {
     const ms = msUntilAvailable(pod, minReady, s.nowMs);
-    if (ms > 0) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, ms);
+    if (ms !== undefined && ms > 0) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, ms);
   };
   const unavailable = (p: Pod | undefined) => !p || !isHealthy(p) || !isPodAvailable(p, minReady, s.nowMs);
   // The first unhealthy pod: the lowest unhealthy (or missing) replica, else the lowest
@@ -139,9 +141,9 @@ export function planStatefulSet(s: StsSnapshot): StsPlan {
   // Replicas, in ordinal order.
   for (let i = 0; i < replicas.length; i++) {
     let pod = replicas[i];
-    if (pod && (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') && !isTerminating(pod)) {
+    if (pod && isPodTerminal(pod) && !isTerminating(pod)) {
       // Failed or evicted pods are recreated whatever their exit code.
-      plan.actions.push({ kind: 'delete', pod, reason: pod.status.phase === 'Failed' ? 'failed' : 'succeeded' });
+      plan.actions.push({ kind: 'delete', pod, reason: pod.status?.phase === 'Failed' ? 'failed' : 'succeeded' });
       pod = undefined;
     }
     if (!pod) {

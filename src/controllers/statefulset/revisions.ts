@@ -8,7 +8,7 @@ import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { KObject } from '../../apiserver/object.js';
 import type { Client } from '../../client/client.js';
 import { isApiError } from '../../client/transport.js';
-import { hashRevisionData, jsonEqual } from '../history/hash.js';
+import { hashRevisionData, jsonEqual } from '../hash.js';
 import { newRevision, nextRevisionNumber, revisionHashLabel, revisionName, revisionsToPrune, sortRevisions, templatePatch, type Revision } from '../history/revisions.js';
 import { resourceOf } from '../context.js';
 

@@ -23,7 +23,7 @@ import {
   type ScorePlugin,
   type Status,
 } from '../framework/types.js';
-import { compileNodeSelector, compilePreferred, requiredNodeAffinity, type NodeMatcher } from './helpers/nodeselector.js';
+import { compileNodeSelector, compilePreferred, requiredNodeAffinity, type NodeMatcher } from '../../api/nodeaffinity.js';
 import { defaultNormalizeScore } from './helpers/normalize.js';
 
 export const nodeAffinityName = 'NodeAffinity';

@@ -2,7 +2,7 @@
 // `node.kubernetes.io/unschedulable:NoSchedule` taint.
 
 import { Code, status, success, type ClusterEvent, type EnqueueExtensions, type FilterPlugin, type NodeInfo, type PluginFactory, type PodInfo, type Status } from '../framework/types.js';
-import { tolerationsTolerateTaint } from './helpers/taints.js';
+import { tolerationsTolerateTaint } from '../../api/tolerations.js';
 
 export const nodeUnschedulableName = 'NodeUnschedulable';
 export const errReasonUnschedulable = 'node(s) were unschedulable';

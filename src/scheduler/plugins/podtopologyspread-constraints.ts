@@ -1,8 +1,10 @@
 // PodTopologySpread's constraint model: a pod's topologySpreadConstraints (or the cluster's default
 // constraints) parsed once per cycle, and the node-inclusion rules that decide which nodes count
-// as domains (nodeAffinityPolicy / nodeTaintsPolicy, upstream defaults Honor / Ignore).
+// as domains (nodeAffinityPolicy / nodeTaintsPolicy, upstream defaults Honor / Ignore; node
+// affinity and taints are matched by src/api/nodeaffinity.ts and src/api/tolerations.ts).
 
-import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import { findUntoleratedTaint, isDoNotScheduleTaint } from '../../api/tolerations.js';
 import { labelSelectorFromObject, matchesLabels, type LabelRequirement, type LabelSelector } from '../../api/selectors/labels.js';
 import type { Handle, PodInfo } from '../framework/types.js';
 import { compileSelector } from './podinfo-terms.js';
@@ -98,64 +100,6 @@ export function countMatching(pods: PodInfo[], selector: LabelSelector, ns: stri
 /** Whether the node counts as a domain for this constraint under its inclusion policies. */
 export function includesNode(c: SpreadConstraint, pod: Pod, node: Node, affinity: (n: Node) => boolean): boolean {
   if (c.nodeAffinityPolicy === 'Honor' && !affinity(node)) return false;
-  if (c.nodeTaintsPolicy === 'Honor' && hasUntoleratedScheduleTaint(node, pod.spec?.tolerations ?? [])) return false;
+  if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(node.spec?.taints, pod.spec?.tolerations, isDoNotScheduleTaint)) return false;
   return true;
-}
-
-/** The pod's required node affinity: spec.nodeSelector AND any of the required nodeSelectorTerms. */
-export function requiredNodeAffinity(pod: Pod): (node: Node) => boolean {
-  const nodeSelector = pod.spec?.nodeSelector ?? {};
-  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  return (node) => {
-    const labels = node.metadata?.labels ?? {};
-    for (const [k, v] of Object.entries(nodeSelector)) if (labels[k] !== v) return false;
-    if (terms === undefined) return true;
-    return terms.some((t) => termMatchesNode(t, node));
-  };
-}
-
-/** A term with no requirements matches no node. */
-function termMatchesNode(t: NodeSelectorTerm, node: Node): boolean {
-  const exprs = t.matchExpressions ?? [];
-  const fields = t.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata?.labels ?? {};
-  if (!exprs.every((r) => requirementMatches(r, labels[r.key]))) return false;
-  return fields.every((r) => r.key === 'metadata.name' && (r.operator === 'In' || r.operator === 'NotIn') && requirementMatches(r, node.metadata?.name));
-}
-
-function requirementMatches(r: NodeSelectorRequirement, v: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return v !== undefined && values.includes(v);
-    case 'NotIn':
-      return v === undefined || !values.includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (v === undefined || values.length !== 1 || !/^-?\d+$/.test(v) || !/^-?\d+$/.test(values[0]!)) return false;
-      const a = BigInt(v);
-      const b = BigInt(values[0]!);
-      return r.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
-
-/** v1helper.FindMatchingUntoleratedTaint restricted to NoSchedule and NoExecute taints. */
-function hasUntoleratedScheduleTaint(node: Node, tolerations: Toleration[]): boolean {
-  return (node.spec?.taints ?? []).some((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((tol) => tolerates(tol, t)));
-}
-
-function tolerates(tol: Toleration, taint: Taint): boolean {
-  if (tol.effect && tol.effect !== taint.effect) return false;
-  if (tol.key && tol.key !== taint.key) return false;
-  if (tol.operator === 'Exists') return true;
-  if (tol.operator === undefined || tol.operator === '' || tol.operator === 'Equal') return (tol.value ?? '') === (taint.value ?? '');
-  return false;
 }

@@ -32,6 +32,7 @@ import {
   type ScorePlugin,
   type Status,
 } from '../framework/types.js';
+import { requiredNodeAffinity } from '../../api/nodeaffinity.js';
 import { matchesLabels } from '../../api/selectors/labels.js';
 import {
   constraintsFor,
@@ -40,7 +41,6 @@ import {
   hostnameKey,
   includesNode,
   nodeHasAllKeys,
-  requiredNodeAffinity,
   systemDefaultConstraints,
   type SpreadConstraint,
   type WhenUnsatisfiable,

@@ -19,7 +19,7 @@ import {
   type ScorePlugin,
   type Status,
 } from '../framework/types.js';
-import { findUntoleratedTaint, isDoNotScheduleTaint, tolerationsTolerateTaint } from './helpers/taints.js';
+import { findUntoleratedTaint, isDoNotScheduleTaint, tolerationsTolerateTaint } from '../../api/tolerations.js';
 import { defaultNormalizeScore } from './helpers/normalize.js';
 
 export const taintTolerationName = 'TaintToleration';

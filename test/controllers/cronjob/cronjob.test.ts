@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import type { CronJob, CronJobSpec, Job } from 'kubernetes-types/batch/v1.js';
 import type { KObject } from '../../../src/apiserver/object.js';
 import { startCronJobController } from '../../../src/controllers/cronjob/controller.js';
-import { cronJobsRes, eventually, jobsRes, startHarness, type Harness } from '../job/harness.js';
+import { startHarness, type Harness } from '../job/harness.js';
+import { eventually } from '../../helpers/eventually.js';
+import { res } from '../../helpers/resources.js';
 
 const ns = 'default';
 const minute = 60_000;
@@ -37,8 +39,8 @@ describe('cronjob controller', () => {
     await h.stop();
   });
 
-  const jobsOf = async (cj: string) => ((await h.client.list(jobsRes, { namespace: ns, labelSelector: `app=${cj}` })).items as Job[]).sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  const getCj = async (name: string) => (await h.get(cronJobsRes, name, ns)) as CronJob | undefined;
+  const jobsOf = async (cj: string) => ((await h.client.list(res.jobs, { namespace: ns, labelSelector: `app=${cj}` })).items as Job[]).sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const getCj = async (name: string) => (await h.get(res.cronJobs, name, ns)) as CronJob | undefined;
   /** Waits until the controller has armed a timer for `t` (+100 ms) or earlier, then moves the clock past it. */
   const runUntil = async (t: number) => {
     await eventually(`a timer armed for ${new Date(t).toISOString()}`, () => {
@@ -49,13 +51,13 @@ describe('cronjob controller', () => {
   };
   /** Creates the CronJob; resolves with the first minute boundary after its creation. */
   const create = async (name: string, spec: Partial<CronJobSpec> = {}) => {
-    const cj = await h.client.create(cronJobsRes, makeCronJob(name, spec), ns);
+    const cj = await h.client.create(res.cronJobs, makeCronJob(name, spec), ns);
     return Math.floor(Date.parse(cj.metadata.creationTimestamp ?? '') / minute) * minute + minute;
   };
   const finishJob = async (job: Job, type: 'Complete' | 'Failed', startTime: string) => {
     const t = new Date(h.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
     const conditions = [{ type, status: 'True', lastProbeTime: t, lastTransitionTime: t }];
-    await h.client.updateStatus(jobsRes, { ...(job as KObject), status: { startTime, conditions, ...(type === 'Complete' ? { completionTime: t, succeeded: 1 } : { failed: 1 }) } });
+    await h.client.updateStatus(res.jobs, { ...(job as KObject), status: { startTime, conditions, ...(type === 'Complete' ? { completionTime: t, succeeded: 1 } : { failed: 1 }) } });
   };
 
   it('creates a Job at each minute boundary for */1 (Allow)', async () => {
@@ -153,11 +155,11 @@ describe('cronjob controller', () => {
   });
 
   it('runs only the most recent of many missed times and warns', async () => {
-    await h.client.create(cronJobsRes, makeCronJob('late', { suspend: true }), ns);
+    await h.client.create(res.cronJobs, makeCronJob('late', { suspend: true }), ns);
     await eventually('synced', async () => (await getCj('late')) !== undefined);
     await new Promise((r) => setTimeout(r, 50));
     h.clock.advance(200 * minute);
-    await h.client.patch(cronJobsRes, 'late', { spec: { suspend: false } }, 'merge', { namespace: ns });
+    await h.client.patch(res.cronJobs, 'late', { spec: { suspend: false } }, 'merge', { namespace: ns });
     const [job] = await eventually('one Job', async () => {
       const js = await jobsOf('late');
       return js.length === 1 ? js : undefined;

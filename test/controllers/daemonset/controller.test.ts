@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { KObject } from '../../../src/apiserver/object.js';
 import { startDaemonSetController } from '../../../src/controllers/daemonset/controller.js';
-import { createNode, eventMessages, eventually, listPods, res, withCluster } from '../history/cluster.js';
+import { createNode, eventMessages, listPods, withKubelet } from '../history/cluster.js';
+import { eventually } from '../../helpers/eventually.js';
+import { res } from '../../helpers/resources.js';
 
 const ds = (image: string, extra: Record<string, unknown> = {}): KObject => ({
   apiVersion: 'apps/v1',
@@ -15,16 +17,16 @@ const ds = (image: string, extra: Record<string, unknown> = {}): KObject => ({
   spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image }], ...extra } } },
 });
 
-const getDs = async (client: Parameters<Parameters<typeof withCluster>[0]>[0]['client']) => (await client.get(res.daemonsets, 'agent', 'default')) as unknown as DaemonSet;
+const getDs = async (client: Parameters<Parameters<typeof withKubelet>[0]>[0]['client']) => (await client.get(res.daemonSets, 'agent', 'default')) as unknown as DaemonSet;
 
 describe('DaemonSet controller', () => {
   it('runs one bound, ready pod per eligible node and reports it in status', async () => {
-    await withCluster(async ({ client, ctx }) => {
+    await withKubelet(async ({ client, ctx }) => {
       await createNode(client, 'n1');
       await createNode(client, 'n2');
       await createNode(client, 'n3', { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] });
       startDaemonSetController(ctx);
-      await client.create(res.daemonsets, ds('busybox:1'), 'default');
+      await client.create(res.daemonSets, ds('busybox:1'), 'default');
 
       const pods = await eventually('2 ready pods', async () => {
         const p = await listPods(client, 'app=agent');
@@ -57,7 +59,7 @@ describe('DaemonSet controller', () => {
       assert.equal(events.filter((m) => m.startsWith('SuccessfulCreate')).length, 2, 'no pod was created twice');
 
       // Tolerating the taint brings the third node in.
-      await client.patch(res.daemonsets, 'agent', { spec: { template: { spec: { tolerations: [{ key: 'dedicated', operator: 'Exists' }] } } } }, 'merge', { namespace: 'default' });
+      await client.patch(res.daemonSets, 'agent', { spec: { template: { spec: { tolerations: [{ key: 'dedicated', operator: 'Exists' }] } } } }, 'merge', { namespace: 'default' });
       await eventually('3 updated pods', async () => {
         const s = (await getDs(client)).status;
         return s?.desiredNumberScheduled === 3 && s.updatedNumberScheduled === 3 && s.numberAvailable === 3 && s.observedGeneration === 2;
@@ -66,12 +68,12 @@ describe('DaemonSet controller', () => {
   });
 
   it('rolls an image change through every node and keeps both revisions', async () => {
-    await withCluster(async ({ client, ctx }) => {
+    await withKubelet(async ({ client, ctx }) => {
       for (const n of ['n1', 'n2', 'n3']) await createNode(client, n);
       startDaemonSetController(ctx);
-      await client.create(res.daemonsets, ds('busybox:1'), 'default');
+      await client.create(res.daemonSets, ds('busybox:1'), 'default');
       await eventually('3 available', async () => (await getDs(client)).status?.numberAvailable === 3);
-      await client.patch(res.daemonsets, 'agent', { spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox:2' }] } } } }, 'merge', { namespace: 'default' });
+      await client.patch(res.daemonSets, 'agent', { spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox:2' }] } } } }, 'merge', { namespace: 'default' });
       const pods = await eventually('all pods at busybox:2', async () => {
         const p = await listPods(client, 'app=agent');
         return p.length === 3 && p.every((x) => x.spec?.containers[0]?.image === 'busybox:2' && x.status?.phase === 'Running') ? p : undefined;
@@ -86,7 +88,7 @@ describe('DaemonSet controller', () => {
       });
 
       // Undo as kubectl does it: the old revision's data as a strategic merge patch.
-      await client.patch(res.daemonsets, 'agent', revs[0]?.data, 'strategic', { namespace: 'default' });
+      await client.patch(res.daemonSets, 'agent', revs[0]?.data, 'strategic', { namespace: 'default' });
       await eventually('back at busybox:1 as revision 3', async () => {
         const r = (await client.list(res.revisions, { namespace: 'default' })).items;
         const p = await listPods(client, 'app=agent');
@@ -96,10 +98,10 @@ describe('DaemonSet controller', () => {
   });
 
   it('follows nodes: new nodes get a pod, deleted or relabelled nodes lose theirs, failed pods come back', async () => {
-    await withCluster(async ({ client, ctx, kubelet }) => {
+    await withKubelet(async ({ client, ctx, kubelet }) => {
       await createNode(client, 'n1', { labels: { role: 'edge' } });
       startDaemonSetController(ctx);
-      await client.create(res.daemonsets, ds('busybox:1', { nodeSelector: { role: 'edge' } }), 'default');
+      await client.create(res.daemonSets, ds('busybox:1', { nodeSelector: { role: 'edge' } }), 'default');
       await eventually('1 pod', async () => (await listPods(client, 'app=agent')).length === 1);
       await createNode(client, 'n2', { labels: { role: 'edge' } });
       await createNode(client, 'n3', { labels: { role: 'edge' } });
@@ -129,7 +131,7 @@ describe('DaemonSet controller', () => {
   });
 
   it('adopts matching orphans instead of creating more pods', async () => {
-    await withCluster(async ({ client, ctx }) => {
+    await withKubelet(async ({ client, ctx }) => {
       await createNode(client, 'n1');
       const orphan = {
         apiVersion: 'v1',
@@ -140,7 +142,7 @@ describe('DaemonSet controller', () => {
       await client.create(res.pods, orphan, 'default');
       startDaemonSetController(ctx);
       // OnDelete: the adopted pod (of no known revision) is not replaced by a rolling update.
-      await client.create(res.daemonsets, { ...ds('busybox:1'), spec: { ...(ds('busybox:1').spec as object), updateStrategy: { type: 'OnDelete' } } }, 'default');
+      await client.create(res.daemonSets, { ...ds('busybox:1'), spec: { ...(ds('busybox:1').spec as object), updateStrategy: { type: 'OnDelete' } } }, 'default');
       const owned = await eventually('stray adopted', async () => {
         const p = (await client.get(res.pods, 'stray', 'default')).metadata.ownerReferences;
         return p?.[0]?.kind === 'DaemonSet' ? p : undefined;

@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Taint } from 'kubernetes-types/core/v1.js';
-import { daemonPodTolerations, matchesRequiredNodeAffinity, nodeShouldRunDaemonPod, pinToNode, targetNodeName, toleratesTaint } from '../../../src/controllers/daemonset/eligibility.js';
+import { daemonPodTolerations, nodeShouldRunDaemonPod, pinToNode, targetNodeName } from '../../../src/controllers/daemonset/eligibility.js';
+import { matchesRequiredNodeAffinity } from '../../../src/api/nodeaffinity.js';
+import { toleratesTaint } from '../../../src/api/tolerations.js';
 import { node } from './fixtures.js';
 
 const spec = { containers: [{ name: 'c', image: 'i' }] };

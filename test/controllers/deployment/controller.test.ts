@@ -6,8 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDeploymentController } from '../../../src/controllers/deployment/controller.js';
 import { startReplicaSetController } from '../../../src/controllers/replicaset/controller.js';
-import { deployResource, eventsFor, eventually, startBench, type Bench } from '../podcontrol/harness.js';
+import { startBench, type Bench } from '../podcontrol/harness.js';
 import { condition, getDeployment, imageOf, isReady, makeDeployment, podsOf, replicaSetsOf, rolledOut, setImage, specReplicas, statusOf } from './fixtures.js';
+import { eventually } from '../../helpers/eventually.js';
+import { res } from '../../helpers/resources.js';
+import { eventsFor } from '../../helpers/fixtures.js';
 
 describe('deployment controller', () => {
   let bench: Bench;
@@ -19,7 +22,7 @@ describe('deployment controller', () => {
   });
 
   it('creates a ReplicaSet <name>-<hash> with the revision annotations, and reports a complete rollout', async () => {
-    const d = await bench.client.create(deployResource, makeDeployment('web'), 'default');
+    const d = await bench.client.create(res.deployments, makeDeployment('web'), 'default');
     await eventually('rolled out', () => rolledOut(bench.client, 'web'));
     const [rs] = await replicaSetsOf(bench.client, 'web');
     assert.ok(rs);
@@ -43,12 +46,12 @@ describe('deployment controller', () => {
     assert.equal(s.unavailableReplicas ?? 0, 0);
     assert.equal(condition(s, 'Available')?.reason, 'MinimumReplicasAvailable');
     assert.equal(condition(s, 'Progressing')?.message, `ReplicaSet "web-${hash}" has successfully progressed.`);
-    const ev = await eventually('ScalingReplicaSet', async () => (await eventsFor(bench.client, 'web')).find((e) => e.reason === 'ScalingReplicaSet'));
+    const ev = await eventually('ScalingReplicaSet', async () => (await eventsFor(bench.client, 'default', 'web')).find((e) => e.reason === 'ScalingReplicaSet'));
     assert.equal(ev.message, `Scaled up replica set web-${hash} from 0 to 3`);
   });
 
   it('rolls a new template out within maxSurge and maxUnavailable at every step', async () => {
-    await bench.client.create(deployResource, makeDeployment('roll', { replicas: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } }), 'default');
+    await bench.client.create(res.deployments, makeDeployment('roll', { replicas: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } }), 'default');
     await eventually('rolled out', () => rolledOut(bench.client, 'roll'));
     await setImage(bench.client, 'roll', 'img:v2');
     const deadline = Date.now() + 15_000;
@@ -75,12 +78,12 @@ describe('deployment controller', () => {
     assert.deepEqual(rss.map(specReplicas), [0, 4]);
     assert.deepEqual(rss.map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision']), ['1', '2']);
     assert.equal((await getDeployment(bench.client, 'roll')).metadata.annotations?.['deployment.kubernetes.io/revision'], '2');
-    const msgs = (await eventsFor(bench.client, 'roll')).map((e) => e.message);
+    const msgs = (await eventsFor(bench.client, 'default', 'roll')).map((e) => e.message);
     assert.ok(msgs.some((m) => /^Scaled down replica set roll-\w+ from 4 to 3$/.test(m)), msgs.join('\n'));
   });
 
   it('scales proportionally when the Deployment is resized mid-rollout', async () => {
-    await bench.client.create(deployResource, makeDeployment('prop', { replicas: 10, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }), 'default');
+    await bench.client.create(res.deployments, makeDeployment('prop', { replicas: 10, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }), 'default');
     await eventually('rolled out', () => rolledOut(bench.client, 'prop'), 10_000);
     // The new pods never become ready: the rollout stalls at new 5 / old 8.
     await setImage(bench.client, 'prop', 'img:stuck');
@@ -88,7 +91,7 @@ describe('deployment controller', () => {
       const rss = await replicaSetsOf(bench.client, 'prop');
       return rss.map(specReplicas).join() === '8,5' ? true : undefined;
     });
-    await bench.client.patch(deployResource, 'prop', { spec: { replicas: 20 } }, 'merge', { namespace: 'default' });
+    await bench.client.patch(res.deployments, 'prop', { spec: { replicas: 20 } }, 'merge', { namespace: 'default' });
     const sizes = await eventually('proportional sizes', async () => {
       const rss = await replicaSetsOf(bench.client, 'prop');
       return rss.map(specReplicas).join() === '14,9' ? rss : undefined;
@@ -98,7 +101,7 @@ describe('deployment controller', () => {
   });
 
   it('Recreate: scales the old ReplicaSet to 0 and waits for its pods before starting the new one', async () => {
-    await bench.client.create(deployResource, makeDeployment('rec', { replicas: 2, strategy: { type: 'Recreate' } }), 'default');
+    await bench.client.create(res.deployments, makeDeployment('rec', { replicas: 2, strategy: { type: 'Recreate' } }), 'default');
     await eventually('rolled out', () => rolledOut(bench.client, 'rec'));
     bench.readyIf = (p) => imageOf(p) === 'img:v1' || imageOf(p) === 'img:v3';
     await setImage(bench.client, 'rec', 'img:v3');

@@ -2,7 +2,8 @@
 
 import type { KObject } from '../../../src/apiserver/object.js';
 import type { Client } from '../../../src/client/client.js';
-import { activePods, deployResource, list, rsResource } from '../podcontrol/harness.js';
+import { activePods, list } from '../podcontrol/harness.js';
+import { res } from '../../helpers/resources.js';
 
 export interface DeploySpec {
   replicas?: number;
@@ -36,14 +37,14 @@ export type DStatus = { replicas?: number; updatedReplicas?: number; readyReplic
 
 export const imageOf = (o: KObject): string => ((o.spec as { containers?: { image?: string }[]; template?: { spec?: { containers?: { image?: string }[] } } }).containers ?? (o.spec as { template?: { spec?: { containers?: { image?: string }[] } } }).template?.spec?.containers ?? [])[0]?.image ?? '';
 
-export const getDeployment = (client: Client, name: string) => client.get(deployResource, name, 'default');
+export const getDeployment = (client: Client, name: string) => client.get(res.deployments, name, 'default');
 export const statusOf = async (client: Client, name: string) => ((await getDeployment(client, name)).status ?? {}) as DStatus;
 export const condition = (s: DStatus, type: string) => s.conditions?.find((c) => c.type === type);
 
 export async function replicaSetsOf(client: Client, name: string): Promise<KObject[]> {
   const rev = (rs: KObject) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
   // By revision: creation timestamps have second precision.
-  return (await list(client, rsResource, 'default', `app=${name}`)).sort((a, b) => rev(a) - rev(b));
+  return (await list(client, res.replicaSets, 'default', `app=${name}`)).sort((a, b) => rev(a) - rev(b));
 }
 
 export const specReplicas = (rs: KObject) => (rs.spec as { replicas?: number }).replicas ?? 0;
@@ -51,7 +52,7 @@ export const podsOf = (client: Client, name: string) => activePods(client, 'defa
 export const isReady = (p: KObject) => ((p.status as { conditions?: Cond[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export async function setImage(client: Client, name: string, image: string): Promise<void> {
-  await client.patch(deployResource, name, { spec: { template: { spec: { containers: [{ name: 'c', image }] } } } }, 'strategic', { namespace: 'default' });
+  await client.patch(res.deployments, name, { spec: { template: { spec: { containers: [{ name: 'c', image }] } } } }, 'strategic', { namespace: 'default' });
 }
 
 /** The rollout finished: observed, all updated, none old, all available (what `kubectl rollout status` checks). */

@@ -4,11 +4,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDeploymentController } from '../../../src/controllers/deployment/controller.js';
-import { podTemplateHash } from '../../../src/controllers/deployment/hash.js';
+import { podTemplateHash } from '../../../src/controllers/hash.js';
 import { startReplicaSetController } from '../../../src/controllers/replicaset/controller.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { deployResource, eventually, rsResource, startBench, type Bench } from '../podcontrol/harness.js';
+import { startBench, type Bench } from '../podcontrol/harness.js';
 import { condition, getDeployment, imageOf, makeDeployment, replicaSetsOf, rolledOut, setImage, specReplicas, statusOf } from './fixtures.js';
+import { eventually } from '../../helpers/eventually.js';
+import { res } from '../../helpers/resources.js';
 
 describe('deployment lifecycle', () => {
   let bench: Bench;
@@ -20,16 +22,16 @@ describe('deployment lifecycle', () => {
   });
 
   it('makes no rollout progress while paused but still scales, then resumes', async () => {
-    await bench.client.create(deployResource, makeDeployment('paws', { replicas: 2 }), 'default');
+    await bench.client.create(res.deployments, makeDeployment('paws', { replicas: 2 }), 'default');
     await eventually('rolled out', () => rolledOut(bench.client, 'paws'));
-    await bench.client.patch(deployResource, 'paws', { spec: { paused: true } }, 'merge', { namespace: 'default' });
+    await bench.client.patch(res.deployments, 'paws', { spec: { paused: true } }, 'merge', { namespace: 'default' });
     const paused = await eventually('DeploymentPaused', async () => {
       const c = condition(await statusOf(bench.client, 'paws'), 'Progressing');
       return c?.reason === 'DeploymentPaused' ? c : undefined;
     });
     assert.deepEqual([paused.status, paused.message], ['Unknown', 'Deployment is paused']);
     await setImage(bench.client, 'paws', 'img:v2');
-    await bench.client.patch(deployResource, 'paws', { spec: { replicas: 4 } }, 'merge', { namespace: 'default' });
+    await bench.client.patch(res.deployments, 'paws', { spec: { replicas: 4 } }, 'merge', { namespace: 'default' });
     await eventually('scaled while paused', async () => {
       const rss = await replicaSetsOf(bench.client, 'paws');
       return rss.length === 1 && specReplicas(rss[0]!) === 4 ? true : undefined;
@@ -42,7 +44,7 @@ describe('deployment lifecycle', () => {
     assert.equal(st.updatedReplicas, 0, 'the new template is not rolled out while paused');
     assert.equal((await replicaSetsOf(bench.client, 'paws')).length, 1, 'no new ReplicaSet while paused');
 
-    await bench.client.patch(deployResource, 'paws', { spec: { paused: false } }, 'merge', { namespace: 'default' });
+    await bench.client.patch(res.deployments, 'paws', { spec: { paused: false } }, 'merge', { namespace: 'default' });
     await eventually('rolled out after resume', () => rolledOut(bench.client, 'paws'), 10_000);
     const rss = await replicaSetsOf(bench.client, 'paws');
     assert.deepEqual(rss.map(specReplicas), [0, 4]);
@@ -50,10 +52,10 @@ describe('deployment lifecycle', () => {
   });
 
   it('keeps revisionHistoryLimit old ReplicaSets and copies the change-cause to the new one', async () => {
-    await bench.client.create(deployResource, makeDeployment('hist', { replicas: 1, revisionHistoryLimit: 1 }), 'default');
+    await bench.client.create(res.deployments, makeDeployment('hist', { replicas: 1, revisionHistoryLimit: 1 }), 'default');
     await eventually('rolled out', () => rolledOut(bench.client, 'hist'));
     for (const v of ['img:v2', 'img:v3', 'img:v4']) {
-      await bench.client.patch(deployResource, 'hist', { metadata: { annotations: { 'kubernetes.io/change-cause': `to ${v}` } } }, 'merge', { namespace: 'default' });
+      await bench.client.patch(res.deployments, 'hist', { metadata: { annotations: { 'kubernetes.io/change-cause': `to ${v}` } } }, 'merge', { namespace: 'default' });
       await setImage(bench.client, 'hist', v);
       await eventually(`rolled out ${v}`, () => rolledOut(bench.client, 'hist'));
     }
@@ -66,7 +68,7 @@ describe('deployment lifecycle', () => {
   });
 
   it('reports ProgressDeadlineExceeded when a rollout stops moving', async () => {
-    await bench.client.create(deployResource, makeDeployment('late', { replicas: 1, image: 'img:never', progressDeadlineSeconds: 30 }), 'default');
+    await bench.client.create(res.deployments, makeDeployment('late', { replicas: 1, image: 'img:never', progressDeadlineSeconds: 30 }), 'default');
     // The pod exists but never becomes ready: progress stops at updatedReplicas 1.
     const st = await eventually('progressing', async () => {
       const s = await statusOf(bench.client, 'late');
@@ -86,10 +88,10 @@ describe('deployment lifecycle', () => {
 
   it('escapes a pod-template-hash collision by bumping collisionCount', async () => {
     // Paused: the controller creates no ReplicaSet, so we can take its name first.
-    const d = await bench.client.create(deployResource, makeDeployment('clash', { replicas: 1, paused: true }), 'default');
+    const d = await bench.client.create(res.deployments, makeDeployment('clash', { replicas: 1, paused: true }), 'default');
     const hash = podTemplateHash((d.spec as { template: PodTemplateSpec }).template);
     await bench.client.create(
-      rsResource,
+      res.replicaSets,
       {
         apiVersion: 'apps/v1',
         kind: 'ReplicaSet',
@@ -98,7 +100,7 @@ describe('deployment lifecycle', () => {
       },
       'default',
     );
-    await bench.client.patch(deployResource, 'clash', { spec: { paused: false } }, 'merge', { namespace: 'default' });
+    await bench.client.patch(res.deployments, 'clash', { spec: { paused: false } }, 'merge', { namespace: 'default' });
     await eventually('rolled out', () => rolledOut(bench.client, 'clash'), 10_000);
     const st = await statusOf(bench.client, 'clash');
     assert.equal(st.collisionCount, 1);

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { newRSNewReplicas, planCleanup, planNewReplicaSet, planOldReplicaSets, planScale, type ScaleStep } from '../../../src/controllers/deployment/plan.js';
-import { maxSurge, maxUnavailable, resolveFenceposts, scaledValue, type DeploymentObj, type ReplicaSetObj } from '../../../src/controllers/deployment/util.js';
+import { maxSurge, maxUnavailable, resolveFenceposts, type DeploymentObj, type ReplicaSetObj } from '../../../src/controllers/deployment/util.js';
+import { scaledValue } from '../../../src/api/intstr.js';
 
 function deploy(replicas: number, surge: number | string = 0, unavailable: number | string = 0, status: { replicas?: number } = {}): DeploymentObj {
   return {

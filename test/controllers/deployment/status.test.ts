@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { equalIgnoreHash, findNewReplicaSet, setNewReplicaSetAnnotations } from '../../../src/controllers/deployment/annotations.js';
-import { podTemplateHash } from '../../../src/controllers/deployment/hash.js';
+import { podTemplateHash } from '../../../src/controllers/hash.js';
 import { calculateStatus, rolloutStatus } from '../../../src/controllers/deployment/status.js';
 import type { DeploymentObj, ReplicaSetObj } from '../../../src/controllers/deployment/util.js';
 

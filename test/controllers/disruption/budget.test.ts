@@ -13,9 +13,9 @@ import {
   disruptionsAllowedFor,
   needsControllerScale,
   pruneDisruptedPods,
-  scaledValue,
   withDisruptionAllowedCondition,
 } from '../../../src/controllers/disruption/budget.js';
+import { scaledValue } from '../../../src/api/intstr.js';
 
 const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 

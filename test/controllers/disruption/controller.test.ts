@@ -2,47 +2,27 @@
 // and their controllers' scale, the fail-safe on errors, the disruptedPods map and stale
 // DisruptionTarget conditions.
 
-import { setMaxListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { SharedInformers } from '../../../src/client/factory.js';
-import { realClock } from '../../../src/client/workqueue.js';
-import { newRecorderFactory, type ControllerContext } from '../../../src/controllers/context.js';
 import { startDisruptionController } from '../../../src/controllers/disruption/controller.js';
 import type { KObject } from '../../../src/apiserver/object.js';
 import { nowRfc3339 } from '../../../src/apiserver/object.js';
-import { eventually, ownerRef, pdbObj, podObj, replicaSetObj, res, runPod, setPodStatus, withCluster, type Cluster } from './fixtures.js';
+import { direct, ownerRef, pdbObj, podObj, replicaSetObj, runPod } from './fixtures.js';
+import { setPodStatus } from '../../helpers/fixtures.js';
+import { withCluster, type Cluster } from '../../helpers/cluster.js';
+import { res } from '../../helpers/resources.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const ns = 'default';
 
 /** Runs the body with the controller started on the cluster; stops it afterwards. */
 async function withController(fn: (c: Cluster) => Promise<void>): Promise<void> {
   await withCluster(async (c) => {
-    const stop = new AbortController();
-    // One listener per informer, queue and worker, as in `skiff server`.
-    setMaxListeners(64, stop.signal);
-    const errors: unknown[] = [];
-    const ctx: ControllerContext = {
-      client: c.client,
-      informers: new SharedInformers(c.client),
-      options: { clusterCidr: '10.42.0.0/16', nodeCidrMaskSize: 24, caPem: '' },
-      signal: stop.signal,
-      clock: realClock,
-      recorder: newRecorderFactory(c.client, (e) => errors.push(e)),
-      onError: (e) => errors.push(e),
-    };
-    const running = startDisruptionController(ctx);
-    ctx.informers.start(stop.signal);
-    try {
-      await running.ready;
-      await fn(c);
-    } finally {
-      stop.abort();
-      await running.done;
-    }
-  });
+    await c.run(startDisruptionController);
+    await fn(c);
+  }, direct);
 }
 
 /** Waits for the budget's status to satisfy `ok`. */
@@ -91,7 +71,7 @@ describe('disruption controller', () => {
     const pdb = await statusOf(c, 'int', (p) => counts(p) === '3/2/3/1');
     assert.equal(pdb.status?.observedGeneration, created.metadata.generation);
     assert.equal(allowedCondition(pdb), 'True/SufficientPods');
-    await setPodStatus(c.client, ns, 'int-b', false);
+    await setPodStatus(c.client, ns, 'int-b', { ready: false });
     const after = await statusOf(c, 'int', (p) => counts(p) === '3/2/2/0');
     assert.equal(allowedCondition(after), 'False/InsufficientPods');
   });

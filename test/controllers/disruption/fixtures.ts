@@ -1,43 +1,19 @@
-// Shared by the disruption controller and eviction tests: an in-process API server on the memory
-// store, a client through the in-process transport (no retries, so 429 and 500 surface at once),
-// and builders for pods, owners and budgets.
+// Shared by the disruption controller and eviction tests: the options of their in-process cluster
+// (an admin client with no retries, so 429 and 500 surface at once) and builders for pods,
+// owners and budgets.
 
-import { MemoryStore } from '../../../src/storage/memory.js';
-import { ApiServer } from '../../../src/apiserver/server.js';
-import { Client } from '../../../src/client/client.js';
-import { InProcessTransport } from '../../../src/client/inprocess.js';
+import type { Client } from '../../../src/client/client.js';
 import { ApiError } from '../../../src/client/transport.js';
 import type { KObject } from '../../../src/apiserver/object.js';
-import { resourceOf } from '../../../src/controllers/context.js';
+import type { Cluster, ClusterOptions } from '../../helpers/cluster.js';
+import { setPodStatus } from '../../helpers/fixtures.js';
+import { res } from '../../helpers/resources.js';
 
-export const res = {
-  pods: resourceOf('', 'Pod'),
-  pdbs: resourceOf('policy', 'PodDisruptionBudget'),
-  replicaSets: resourceOf('apps', 'ReplicaSet'),
-  deployments: resourceOf('apps', 'Deployment'),
-  jobs: resourceOf('batch', 'Job'),
-  events: resourceOf('', 'Event'),
+/** For `withCluster(fn, direct)`: an admin that sees every answer as the server gave it. */
+export const direct: ClusterOptions = {
+  user: { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] },
+  retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
 };
-
-export interface Cluster {
-  api: ApiServer;
-  client: Client;
-  transport: InProcessTransport;
-}
-
-export async function withCluster(fn: (c: Cluster) => Promise<void>): Promise<void> {
-  const store = new MemoryStore();
-  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
-  await api.start();
-  const transport = new InProcessTransport(api, { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] }, { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 });
-  try {
-    await fn({ api, client: new Client(transport), transport });
-  } finally {
-    transport.close();
-    api.stop();
-    await store.close();
-  }
-}
 
 type Owner = { apiVersion: string; kind: string; name: string; uid: string };
 
@@ -61,12 +37,7 @@ export function podObj(name: string, opts: { labels?: Record<string, string>; ow
 /** Creates the pod and gives it a status (as a kubelet would): Running, Ready as asked. */
 export async function runPod(client: Client, ns: string, pod: KObject, ready = true, phase = 'Running'): Promise<KObject> {
   const created = await client.create(res.pods, pod, ns);
-  return setPodStatus(client, ns, created.metadata.name ?? '', ready, phase);
-}
-
-export function setPodStatus(client: Client, ns: string, name: string, ready: boolean, phase = 'Running'): Promise<KObject> {
-  const status = { phase, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] };
-  return client.patch(res.pods, name, { status }, 'merge', { namespace: ns, subresource: 'status' });
+  return setPodStatus(client, ns, created.metadata.name ?? '', { ready, phase });
 }
 
 export function pdbObj(name: string, spec: Record<string, unknown>): KObject {
@@ -99,20 +70,5 @@ export async function evict(c: Cluster, ns: string, name: string, deleteOptions?
   } catch (e) {
     if (e instanceof ApiError) return { code: e.code, body: e.status as unknown as Record<string, unknown> };
     throw e;
-  }
-}
-
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }

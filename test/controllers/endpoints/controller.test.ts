@@ -6,7 +6,10 @@ import type { Endpoints } from 'kubernetes-types/core/v1.js';
 import { startEndpointsController } from '../../../src/controllers/endpoints/controller.js';
 import { isApiError } from '../../../src/client/transport.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventually, node, pod, res, service, setPodStatus, withCluster } from '../../helpers/cluster.js';
+import { withCluster } from '../../helpers/cluster.js';
+import { node, pod, service, setPodStatus } from '../../helpers/fixtures.js';
+import { res } from '../../helpers/resources.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const ns = 'default';
 
@@ -29,8 +32,8 @@ describe('endpoints controller', () => {
       await client.create(res.services, svc, ns);
       await client.create(res.services, service('manual', undefined, [{ port: 80 }]), ns);
       for (const name of ['a', 'b']) await client.create(res.pods, pod(name, { app: 'web' }, { nodeName: 'n1' }), ns);
-      await setPodStatus(client, ns, 'a', '10.42.0.1', true);
-      await setPodStatus(client, ns, 'b', '10.42.0.2', false);
+      await setPodStatus(client, ns, 'a', { ip: '10.42.0.1', ready: true });
+      await setPodStatus(client, ns, 'b', { ip: '10.42.0.2', ready: false });
       await running.ready;
 
       const ep = await eventually('endpoints with both pods', async () => {
@@ -44,7 +47,7 @@ describe('endpoints controller', () => {
       assert.deepEqual(ep.subsets?.[0]?.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }]);
       assert.equal(await endpointsOf(client, 'manual'), undefined);
 
-      await setPodStatus(client, ns, 'b', '10.42.0.2', true);
+      await setPodStatus(client, ns, 'b', { ip: '10.42.0.2', ready: true });
       await eventually('b ready', async () => ((await endpointsOf(client, 'web'))?.subsets?.[0]?.addresses?.length === 2 ? true : undefined));
 
       await client.delete(res.services, 'web', { namespace: ns });
@@ -57,7 +60,7 @@ describe('endpoints controller', () => {
       await client.create(res.services, service('big', { app: 'big' }, [{ port: 80, targetPort: 80 }]), ns);
       const n = 1005;
       for (let i = 0; i < n; i++) await client.create(res.pods, pod(`p${i}`, { app: 'big' }, { nodeName: 'n1' }), ns);
-      for (let i = 0; i < n; i++) await setPodStatus(client, ns, `p${i}`, `10.42.${Math.floor(i / 250)}.${(i % 250) + 1}`, true);
+      for (let i = 0; i < n; i++) await setPodStatus(client, ns, `p${i}`, { ip: `10.42.${Math.floor(i / 250)}.${(i % 250) + 1}`, ready: true });
       const running = startEndpointsController(ctx);
       await running.ready;
       const ep = await eventually('truncated endpoints', async () => {

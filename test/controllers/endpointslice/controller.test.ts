@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { startEndpointSliceController } from '../../../src/controllers/endpointslice/controller.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventually, node, pod, res, service, setPodStatus, withCluster } from '../../helpers/cluster.js';
+import { withCluster } from '../../helpers/cluster.js';
+import { node, pod, service, setPodStatus } from '../../helpers/fixtures.js';
+import { res } from '../../helpers/resources.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const ns = 'default';
 
@@ -30,11 +33,11 @@ describe('endpointslice controller', () => {
       await client.create(res.services, service('manual', undefined, [{ port: 80 }]), ns);
       for (const name of ['a', 'b', 'c', 'd']) await client.create(res.pods, pod(name, { app: 'web' }, { nodeName: 'n1' }), ns);
       await client.create(res.pods, pod('other', { app: 'other' }, { nodeName: 'n1' }), ns);
-      await setPodStatus(client, ns, 'a', '10.42.0.1', true);
-      await setPodStatus(client, ns, 'b', '10.42.0.2', true);
-      await setPodStatus(client, ns, 'c', '10.42.0.3', false);
-      await setPodStatus(client, ns, 'd', undefined, false);
-      await setPodStatus(client, ns, 'other', '10.42.0.9', true);
+      await setPodStatus(client, ns, 'a', { ip: '10.42.0.1', ready: true });
+      await setPodStatus(client, ns, 'b', { ip: '10.42.0.2', ready: true });
+      await setPodStatus(client, ns, 'c', { ip: '10.42.0.3', ready: false });
+      await setPodStatus(client, ns, 'd', { ready: false });
+      await setPodStatus(client, ns, 'other', { ip: '10.42.0.9', ready: true });
       await running.ready;
 
       const slices = await eventually('three endpoints', async () => {
@@ -56,7 +59,7 @@ describe('endpointslice controller', () => {
       assert.ok(slice.metadata?.annotations?.['endpoints.kubernetes.io/last-change-trigger-time']);
 
       // Pod c becomes ready: the same slice is updated.
-      await setPodStatus(client, ns, 'c', '10.42.0.3', true);
+      await setPodStatus(client, ns, 'c', { ip: '10.42.0.3', ready: true });
       const after = await eventually('c ready', async () => {
         const s = await slicesOf(client, 'web');
         return ips(s, true).length === 3 ? s : undefined;
@@ -80,7 +83,7 @@ describe('endpointslice controller', () => {
       for (let i = 1; i <= 5; i++) {
         const port = i === 5 ? 9090 : 8080;
         await client.create(res.pods, pod(`p${i}`, { app: 'api' }, { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox', ports: [{ name: 'http', containerPort: port }] }] }), ns);
-        await setPodStatus(client, ns, `p${i}`, `10.42.1.${i}`, true);
+        await setPodStatus(client, ns, `p${i}`, { ip: `10.42.1.${i}`, ready: true });
       }
       await running.ready;
       const slices = await eventually('five endpoints', async () => {
@@ -93,7 +96,7 @@ describe('endpointslice controller', () => {
       assert.equal(slices.filter((s) => s.ports?.[0]?.port === 8080).length, 2);
       // A new pod of the 9090 group joins its slice (room for one more) rather than a new slice.
       await client.create(res.pods, pod('p6', { app: 'api' }, { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox', ports: [{ name: 'http', containerPort: 9090 }] }] }), ns);
-      await setPodStatus(client, ns, 'p6', '10.42.1.6', true);
+      await setPodStatus(client, ns, 'p6', { ip: '10.42.1.6', ready: true });
       const grown = await eventually('six endpoints', async () => {
         const s = await slicesOf(client, 'api');
         return ips(s).length === 6 ? s : undefined;

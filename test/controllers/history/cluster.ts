@@ -1,34 +1,20 @@
-// An in-process cluster for the workload controller tests: an API server on the memory store, a
-// client over the in-process transport, shared informers and a controller context — plus a tiny
-// fake scheduler and kubelet, because neither exists in these tests:
+// The workload controller tests' fake scheduler and kubelet, on the shared in-process cluster
+// (neither exists in these tests):
 // - an unbound pod is bound (pods/binding) to the node its `metadata.name` affinity names, else
 //   to `defaultNode`;
 // - a bound Pending pod is made Running and Ready through the status subresource (unless
 //   `autoReady` is off or the pod is held);
 // - a pod being deleted gracefully is finished off (grace period 0), as a kubelet would.
 
-import { MemoryStore } from '../../../src/storage/memory.js';
-import { ApiServer } from '../../../src/apiserver/server.js';
 import { Client, resourcePath } from '../../../src/client/client.js';
-import { InProcessTransport } from '../../../src/client/inprocess.js';
-import { SharedInformers } from '../../../src/client/factory.js';
 import { Informer } from '../../../src/client/informer.js';
 import { isApiError } from '../../../src/client/transport.js';
-import { realClock } from '../../../src/client/workqueue.js';
-import { newRecorderFactory, resourceOf, type ControllerContext } from '../../../src/controllers/context.js';
 import type { KObject } from '../../../src/apiserver/object.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { targetNodeName } from '../../../src/controllers/daemonset/eligibility.js';
-
-export const res = {
-  pods: resourceOf('', 'Pod'),
-  nodes: resourceOf('', 'Node'),
-  pvcs: resourceOf('', 'PersistentVolumeClaim'),
-  events: resourceOf('', 'Event'),
-  daemonsets: resourceOf('apps', 'DaemonSet'),
-  statefulsets: resourceOf('apps', 'StatefulSet'),
-  revisions: resourceOf('apps', 'ControllerRevision'),
-};
+import { withCluster, type Cluster } from '../../helpers/cluster.js';
+import { setPodStatus } from '../../helpers/fixtures.js';
+import { res } from '../../helpers/resources.js';
 
 export class FakeKubelet {
   autoReady = true;
@@ -61,13 +47,11 @@ export class FakeKubelet {
 
   /** Marks a pod Running and Ready. */
   async ready(name: string, namespace = 'default'): Promise<void> {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] };
-    await this.client.patch(res.pods, name, { status }, 'merge', { namespace, subresource: 'status' });
+    await setPodStatus(this.client, namespace, name, { ready: true });
   }
 
   async fail(name: string, namespace = 'default'): Promise<void> {
-    await this.client.patch(res.pods, name, { status: { phase: 'Failed', conditions: [{ type: 'Ready', status: 'False' }] } }, 'merge', { namespace, subresource: 'status' });
+    await setPodStatus(this.client, namespace, name, { ready: false, phase: 'Failed' });
   }
 
   private async handle(obj: KObject): Promise<void> {
@@ -92,57 +76,13 @@ function ignore(e: unknown): void {
   throw e;
 }
 
-export interface Cluster {
-  client: Client;
-  ctx: ControllerContext;
-  kubelet: FakeKubelet;
-  errors: unknown[];
-}
-
 /** Runs `fn` against a fresh in-process cluster with the fake kubelet running; all is stopped afterwards. */
-export async function withCluster(fn: (c: Cluster) => Promise<void>): Promise<void> {
-  const store = new MemoryStore();
-  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
-  await api.start();
-  const transport = new InProcessTransport(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
-  const client = new Client(transport);
-  const stop = new AbortController();
-  const errors: unknown[] = [];
-  const onError = (e: unknown) => errors.push(e);
-  const ctx: ControllerContext = {
-    client,
-    informers: new SharedInformers(client, onError),
-    options: { clusterCidr: '10.42.0.0/16', nodeCidrMaskSize: 24, caPem: '' },
-    signal: stop.signal,
-    clock: realClock,
-    recorder: newRecorderFactory(client, onError),
-    onError,
-  };
-  const kubelet = new FakeKubelet(client);
-  try {
-    await kubelet.start(stop.signal);
-    await fn({ client, ctx, kubelet, errors });
-  } finally {
-    stop.abort();
-    transport.close();
-    api.stop();
-    await store.close();
-  }
-}
-
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export async function withKubelet(fn: (c: Cluster & { kubelet: FakeKubelet }) => Promise<void>): Promise<void> {
+  await withCluster(async (c) => {
+    const kubelet = new FakeKubelet(c.client);
+    await kubelet.start(c.ctx.signal);
+    await fn({ ...c, kubelet });
+  });
 }
 
 /** A Node with a Ready condition, optionally labelled and tainted. */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { canonicalJson, computeHash, fnv32a, hashRevisionData, jsonEqual, safeEncodeString } from '../../../src/controllers/history/hash.js';
+import { canonicalJson, computeHash, fnv32a, hashRevisionData, jsonEqual, safeEncodeString } from '../../../src/controllers/hash.js';
 
 const enc = new TextEncoder();
 const safe = /^[bcdfghjklmnpqrstvwxz2456789]+$/;

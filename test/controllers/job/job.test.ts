@@ -7,7 +7,9 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KObject } from '../../../src/apiserver/object.js';
 import { startJobController } from '../../../src/controllers/job/controller.js';
 import { startTtlAfterFinishedController } from '../../../src/controllers/job/ttl.js';
-import { advanceUntil, eventually, jobsRes, podsRes, startHarness, type Harness } from './harness.js';
+import { advanceUntil, startHarness, type Harness } from './harness.js';
+import { eventually } from '../../helpers/eventually.js';
+import { res } from '../../helpers/resources.js';
 
 const ns = 'default';
 const tracking = 'batch.kubernetes.io/job-tracking';
@@ -32,7 +34,7 @@ describe('job controller', () => {
   after(async () => {
     await h?.stop();
   });
-  const getJob = async (name: string) => (await h.get(jobsRes, name, ns)) as Job | undefined;
+  const getJob = async (name: string) => (await h.get(res.jobs, name, ns)) as Job | undefined;
   /** Waits for exactly `n` running pods of the Job; fails at once if more than `max` ever run. */
   const running = async (name: string, n: number, max = Infinity) =>
     eventually(`${n} running pods of ${name}`, async () => {
@@ -42,7 +44,7 @@ describe('job controller', () => {
     });
 
   it('runs completions 3 with parallelism 2, never more than 2 at once, and completes', async () => {
-    await h.client.create(jobsRes, makeJob('pi', { completions: 3, parallelism: 2 }), ns);
+    await h.client.create(res.jobs, makeJob('pi', { completions: 3, parallelism: 2 }), ns);
     let done = 0;
     while (done < 3) {
       const pods = await running('pi', done === 2 ? 1 : 2, 2);
@@ -83,7 +85,7 @@ describe('job controller', () => {
   });
 
   it('replaces failed pods after a backoff and fails after backoffLimit', async () => {
-    await h.client.create(jobsRes, makeJob('flaky', { backoffLimit: 2 }), ns);
+    await h.client.create(res.jobs, makeJob('flaky', { backoffLimit: 2 }), ns);
     for (let failures = 1; failures <= 3; failures++) {
       const [pod] = await running('flaky', 1);
       await h.finish(pod!, 'Failed', 1);
@@ -107,10 +109,10 @@ describe('job controller', () => {
   });
 
   it('counts a failed pod exactly once even when it is deleted at once', async () => {
-    await h.client.create(jobsRes, makeJob('once', { backoffLimit: 5 }), ns);
+    await h.client.create(res.jobs, makeJob('once', { backoffLimit: 5 }), ns);
     const [pod] = await running('once', 1);
     await h.finish(pod!, 'Failed', 1);
-    await h.client.delete(podsRes, pod!.metadata?.name ?? '', { namespace: ns });
+    await h.client.delete(res.pods, pod!.metadata?.name ?? '', { namespace: ns });
     await eventually('failed 1', async () => ((await getJob('once'))?.status?.failed ?? 0) === 1);
     await eventually('pod gone', async () => !(await h.pods(ns, 'once')).some((p) => p.metadata?.uid === pod!.metadata?.uid));
     await new Promise((r) => setTimeout(r, 50));
@@ -120,7 +122,7 @@ describe('job controller', () => {
   });
 
   it('gives Indexed pods indexes 0..n-1 and reports completedIndexes', async () => {
-    await h.client.create(jobsRes, makeJob('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }), ns);
+    await h.client.create(res.jobs, makeJob('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }), ns);
     const pods = await running('idx', 3);
     const byIndex = new Map(pods.map((p) => [p.metadata?.annotations?.['batch.kubernetes.io/job-completion-index'], p]));
     assert.deepEqual([...byIndex.keys()].sort(), ['0', '1', '2']);
@@ -160,7 +162,7 @@ describe('job controller', () => {
         { action: 'Ignore', onExitCodes: { operator: 'In', values: [3] } },
       ],
     };
-    await h.client.create(jobsRes, makeJob('pfp', { backoffLimit: 6, podFailurePolicy }), ns);
+    await h.client.create(res.jobs, makeJob('pfp', { backoffLimit: 6, podFailurePolicy }), ns);
     const [first] = await running('pfp', 1);
     await h.finish(first!, 'Failed', 3);
     // Ignored: not counted, replaced without backoff.
@@ -180,7 +182,7 @@ describe('job controller', () => {
   });
 
   it('fails a Job that runs past activeDeadlineSeconds and deletes its pods', async () => {
-    await h.client.create(jobsRes, makeJob('slow', { activeDeadlineSeconds: 30, parallelism: 2, completions: 4 }), ns);
+    await h.client.create(res.jobs, makeJob('slow', { activeDeadlineSeconds: 30, parallelism: 2, completions: 4 }), ns);
     await running('slow', 2);
     const job = await advanceUntil(h.clock, 31_000, 'Failed', async () => {
       const j = await getJob('slow');
@@ -194,22 +196,22 @@ describe('job controller', () => {
   });
 
   it('suspends (deleting active pods) and resumes', async () => {
-    await h.client.create(jobsRes, makeJob('sus', { parallelism: 2, completions: 2 }), ns);
+    await h.client.create(res.jobs, makeJob('sus', { parallelism: 2, completions: 2 }), ns);
     await running('sus', 2);
-    await h.client.patch(jobsRes, 'sus', { spec: { suspend: true } }, 'merge', { namespace: ns });
+    await h.client.patch(res.jobs, 'sus', { spec: { suspend: true } }, 'merge', { namespace: ns });
     const suspended = await eventually('Suspended', async () => {
       const j = await getJob('sus');
       return cond(j, 'Suspended') && (await h.pods(ns, 'sus')).length === 0 ? j : undefined;
     });
     assert.equal(cond(suspended, 'Suspended')?.reason, 'JobSuspended');
-    await h.client.patch(jobsRes, 'sus', { spec: { suspend: false } }, 'merge', { namespace: ns });
+    await h.client.patch(res.jobs, 'sus', { spec: { suspend: false } }, 'merge', { namespace: ns });
     await advanceUntil(h.clock, 60_000, 'pods again', async () => (await h.pods(ns, 'sus')).filter(isRunning).length === 2);
     const resumed = await getJob('sus');
     assert.equal(resumed?.status?.conditions?.find((c) => c.type === 'Suspended')?.reason, 'JobResumed');
   });
 
   it('deletes a finished Job ttlSecondsAfterFinished later', async () => {
-    await h.client.create(jobsRes, makeJob('short', { ttlSecondsAfterFinished: 60 }), ns);
+    await h.client.create(res.jobs, makeJob('short', { ttlSecondsAfterFinished: 60 }), ns);
     const [pod] = await running('short', 1);
     await h.finish(pod!, 'Succeeded');
     await eventually('Complete', async () => cond(await getJob('short'), 'Complete'));

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { startNodeIpamController } from '../../../src/controllers/nodeipam/controller.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventsFor, eventually, node, res, withCluster } from '../../helpers/cluster.js';
+import { withCluster } from '../../helpers/cluster.js';
+import { eventsFor, node } from '../../helpers/fixtures.js';
+import { res } from '../../helpers/resources.js';
+import { eventually } from '../../helpers/eventually.js';
 
 async function cidrOf(client: Client, name: string): Promise<string | undefined> {
   const n = (await client.get(res.nodes, name)) as unknown as Node;

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { startNodeLifecycleController } from '../../../src/controllers/nodelifecycle/controller.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventsFor, eventually, node, pod, res, setPodStatus, withCluster } from '../../helpers/cluster.js';
+import { withCluster } from '../../helpers/cluster.js';
+import { eventsFor, node, pod, setPodStatus } from '../../helpers/fixtures.js';
+import { res } from '../../helpers/resources.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const micro = () => new Date().toISOString().replace('Z', '000Z');
 
@@ -23,7 +26,7 @@ describe('node lifecycle controller', () => {
       await client.create(res.nodes, node('n1', { ready: 'True' }));
       await client.create(res.leases, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: micro() } }, 'kube-node-lease');
       await client.create(res.pods, pod('p', { app: 'x' }, { nodeName: 'n1' }), 'default');
-      await setPodStatus(client, 'default', 'p', '10.42.0.5', true);
+      await setPodStatus(client, 'default', 'p', { ip: '10.42.0.5', ready: true });
       const running = startNodeLifecycleController(ctx, { nodeMonitorGracePeriodMs: 800, nodeMonitorPeriodMs: 100 });
       await running.ready;
       // The kubelet renews the lease: the node stays Ready across several grace periods.

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { Node, Taint } from 'kubernetes-types/core/v1.js';
 import { NodeHealth } from '../../../src/controllers/nodelifecycle/health.js';
 import { reconcileTaints } from '../../../src/controllers/nodelifecycle/taints.js';
-import { evictionDecision, tolerates } from '../../../src/controllers/nodelifecycle/tolerations.js';
+import { evictionDecision } from '../../../src/controllers/nodelifecycle/tolerations.js';
+import { toleratesTaint as tolerates } from '../../../src/api/tolerations.js';
 
 const t0 = Date.parse('2024-05-01T10:00:00Z');
 

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { startTaintEvictionController } from '../../../src/controllers/nodelifecycle/taint-eviction.js';
 import type { Client } from '../../../src/client/client.js';
-import { eventsFor, eventually, FakeClock, node, pod, res, withCluster } from '../../helpers/cluster.js';
+import { withCluster } from '../../helpers/cluster.js';
+import { eventsFor, node, pod } from '../../helpers/fixtures.js';
+import { res } from '../../helpers/resources.js';
+import { eventually } from '../../helpers/eventually.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 async function getPod(client: Client, name: string): Promise<Pod> {
   return (await client.get(res.pods, name, 'default')) as unknown as Pod;

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Expectations } from '../../../src/controllers/podcontrol/expectations.js';
 import { slowStartBatch } from '../../../src/controllers/podcontrol/podcontrol.js';
-import { isPodAvailable, isPodActive, msUntilAvailable, type PodObj } from '../../../src/controllers/podcontrol/pods.js';
+import { isPodAvailable, isPodActive, msUntilAvailable } from '../../../src/api/pods.js';
+import type { PodObj } from '../../../src/controllers/podcontrol/pods.js';
 
 describe('expectations', () => {
   it('holds a key until every expected create is observed', () => {

@@ -1,8 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPodGcController } from '../../../src/controllers/podgc/controller.js';
-import { eventually, FakeClock, node, pod, res, withCluster } from '../../helpers/cluster.js';
+import { withCluster } from '../../helpers/cluster.js';
+import { node, pod } from '../../helpers/fixtures.js';
+import { res } from '../../helpers/resources.js';
 import { isApiError } from '../../../src/client/transport.js';
+import { eventually } from '../../helpers/eventually.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 describe('pod garbage collector', () => {
   it('force-deletes pods on nodes that are gone (after the quarantine) and keeps the others', async () => {

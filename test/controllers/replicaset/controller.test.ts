@@ -8,7 +8,10 @@ import { Client } from '../../../src/client/client.js';
 import { ApiError } from '../../../src/client/transport.js';
 import type { ResourceInfo } from '../../../src/api/resources.js';
 import { startReplicaSetController } from '../../../src/controllers/replicaset/controller.js';
-import { activePods, eventsFor, eventually, podsResource, rsResource, startBench, type Bench } from '../podcontrol/harness.js';
+import { activePods, startBench, type Bench } from '../podcontrol/harness.js';
+import { eventually } from '../../helpers/eventually.js';
+import { res } from '../../helpers/resources.js';
+import { eventsFor } from '../../helpers/fixtures.js';
 
 function makeRS(name: string, replicas: number, extra: { minReadySeconds?: number; labels?: Record<string, string> } = {}): KObject {
   const labels = extra.labels ?? { app: name };
@@ -26,7 +29,7 @@ function makeRS(name: string, replicas: number, extra: { minReadySeconds?: numbe
 }
 
 type RSStatus = { replicas?: number; readyReplicas?: number; availableReplicas?: number; fullyLabeledReplicas?: number; observedGeneration?: number; conditions?: { type: string; reason?: string; message?: string }[] };
-const statusOf = async (client: Client, name: string) => ((await client.get(rsResource, name, 'default')).status ?? {}) as RSStatus;
+const statusOf = async (client: Client, name: string) => ((await client.get(res.replicaSets, name, 'default')).status ?? {}) as RSStatus;
 const podsOf = (client: Client, name: string) => activePods(client, 'default', `app=${name}`);
 
 /** Fails pod creates while `failing` is set, like a quota admission would. */
@@ -53,7 +56,7 @@ describe('replicaset controller', () => {
   });
 
   it('creates owned pods from the template, reports them, and records events', async () => {
-    const rs = await bench.client.create(rsResource, makeRS('web', 3), 'default');
+    const rs = await bench.client.create(res.replicaSets, makeRS('web', 3), 'default');
     const pods = await eventually('3 pods', async () => ((await podsOf(bench.client, 'web')).length === 3 ? podsOf(bench.client, 'web') : undefined));
     for (const p of pods) {
       assert.match(p.metadata.name ?? '', /^web-[a-z0-9]{5}$/);
@@ -70,7 +73,7 @@ describe('replicaset controller', () => {
     assert.equal(st.fullyLabeledReplicas, 3);
     assert.equal(st.observedGeneration, 1);
     const events = await eventually('3 create events', async () => {
-      const ev = (await eventsFor(bench.client, 'web')).filter((e) => e.reason === 'SuccessfulCreate');
+      const ev = (await eventsFor(bench.client, 'default', 'web')).filter((e) => e.reason === 'SuccessfulCreate');
       return ev.length === 3 ? ev : undefined;
     });
     assert.deepEqual(events.map((e) => e.message).sort(), pods.map((p) => `Created pod: ${p.metadata.name}`).sort());
@@ -80,15 +83,15 @@ describe('replicaset controller', () => {
     const before = await podsOf(bench.client, 'web');
     const ready = before.filter((p) => (p.status as { conditions?: unknown[] }).conditions?.length);
     assert.equal(ready.length, 2);
-    await bench.client.patch(rsResource, 'web', { spec: { replicas: 2 } }, 'merge', { namespace: 'default' });
+    await bench.client.patch(res.replicaSets, 'web', { spec: { replicas: 2 } }, 'merge', { namespace: 'default' });
     const left = await eventually('2 pods', async () => {
       const p = await podsOf(bench.client, 'web');
       return p.length === 2 ? p : undefined;
     });
     assert.deepEqual(left.map((p) => p.metadata.name).sort(), ready.map((p) => p.metadata.name).sort(), 'the not-ready pod went first');
-    await eventually('SuccessfulDelete', async () => ((await eventsFor(bench.client, 'web')).some((e) => e.reason === 'SuccessfulDelete' && /^Deleted pod: web-/.test(e.message)) ? true : undefined));
+    await eventually('SuccessfulDelete', async () => ((await eventsFor(bench.client, 'default', 'web')).some((e) => e.reason === 'SuccessfulDelete' && /^Deleted pod: web-/.test(e.message)) ? true : undefined));
 
-    await bench.client.delete(podsResource, left[0]!.metadata.name ?? '', { namespace: 'default' });
+    await bench.client.delete(res.pods, left[0]!.metadata.name ?? '', { namespace: 'default' });
     const again = await eventually('a replacement pod', async () => {
       const p = await podsOf(bench.client, 'web');
       return p.length === 2 && !p.some((x) => x.metadata.name === left[0]!.metadata.name) ? p : undefined;
@@ -97,24 +100,24 @@ describe('replicaset controller', () => {
   });
 
   it('adopts matching orphans, releases pods that stop matching, and ignores finished pods', async () => {
-    await bench.client.create(podsResource, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, 'default');
-    const rs = await bench.client.create(rsResource, makeRS('adopt', 1), 'default');
+    await bench.client.create(res.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, 'default');
+    const rs = await bench.client.create(res.replicaSets, makeRS('adopt', 1), 'default');
     const stray = await eventually('stray adopted', async () => {
-      const p = await bench.client.get(podsResource, 'stray', 'default');
+      const p = await bench.client.get(res.pods, 'stray', 'default');
       return p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid ? p : undefined;
     });
     assert.equal(stray.metadata.ownerReferences?.[0]?.controller, true);
     assert.equal(stray.metadata.ownerReferences?.[0]?.blockOwnerDeletion, true);
     assert.equal((await podsOf(bench.client, 'adopt')).length, 1, 'the orphan counts: nothing created');
 
-    await bench.client.patch(podsResource, 'stray', { metadata: { labels: { app: 'elsewhere' } } }, 'merge', { namespace: 'default' });
-    await eventually('stray released', async () => ((await bench.client.get(podsResource, 'stray', 'default')).metadata.ownerReferences?.length ? undefined : true));
+    await bench.client.patch(res.pods, 'stray', { metadata: { labels: { app: 'elsewhere' } } }, 'merge', { namespace: 'default' });
+    await eventually('stray released', async () => ((await bench.client.get(res.pods, 'stray', 'default')).metadata.ownerReferences?.length ? undefined : true));
     const replacement = await eventually('a replacement', async () => {
       const p = await podsOf(bench.client, 'adopt');
       return p.length === 1 ? p[0] : undefined;
     });
 
-    await bench.client.patch(podsResource, replacement.metadata.name ?? '', { status: { phase: 'Failed' } }, 'merge', { namespace: 'default', subresource: 'status' });
+    await bench.client.patch(res.pods, replacement.metadata.name ?? '', { status: { phase: 'Failed' } }, 'merge', { namespace: 'default', subresource: 'status' });
     await eventually('a pod replacing the failed one', async () => {
       const p = (await podsOf(bench.client, 'adopt')).filter((x) => (x.status as { phase?: string }).phase !== 'Failed');
       return p.length === 1 && p[0]!.metadata.name !== replacement.metadata.name ? true : undefined;
@@ -129,11 +132,11 @@ describe('replicaset controller', () => {
   it('reports a refused create as ReplicaFailure/FailedCreate and recovers', async () => {
     flaky.failing = true;
     const attemptsBefore = flaky.attempts;
-    await bench.client.create(rsResource, makeRS('quota', 4), 'default');
+    await bench.client.create(res.replicaSets, makeRS('quota', 4), 'default');
     const cond = await eventually('ReplicaFailure', async () => (await statusOf(bench.client, 'quota')).conditions?.find((c) => c.type === 'ReplicaFailure'));
     assert.equal(cond.reason, 'FailedCreate');
     assert.match(cond.message ?? '', /exceeded quota/);
-    const ev = await eventually('FailedCreate event', async () => (await eventsFor(bench.client, 'quota')).find((e) => e.reason === 'FailedCreate'));
+    const ev = await eventually('FailedCreate event', async () => (await eventsFor(bench.client, 'default', 'quota')).find((e) => e.reason === 'FailedCreate'));
     assert.equal(ev.type, 'Warning');
     assert.match(ev.message, /^Error creating: pods "x" is forbidden: exceeded quota/);
     // Slow start: each failing pass tries one pod, not four.
@@ -146,7 +149,7 @@ describe('replicaset controller', () => {
   });
 
   it('counts pods available only after minReadySeconds, re-checking on its own', async () => {
-    await bench.client.create(rsResource, makeRS('slow', 2, { minReadySeconds: 30 }), 'default');
+    await bench.client.create(res.replicaSets, makeRS('slow', 2, { minReadySeconds: 30 }), 'default');
     const pods = await eventually('2 pods', async () => {
       const p = await podsOf(bench.client, 'slow');
       return p.length === 2 ? p : undefined;
@@ -162,7 +165,7 @@ describe('replicaset controller', () => {
   });
 
   it('never creates more pods than asked, even in a burst', async () => {
-    await bench.client.create(rsResource, makeRS('burst', 25), 'default');
+    await bench.client.create(res.replicaSets, makeRS('burst', 25), 'default');
     await eventually('25 pods', async () => ((await podsOf(bench.client, 'burst')).length === 25 ? true : undefined), 10_000);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal((await podsOf(bench.client, 'burst')).length, 25);

@@ -7,7 +7,9 @@ import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { KObject } from '../../../src/apiserver/object.js';
 import type { Client } from '../../../src/client/client.js';
 import { startStatefulSetController } from '../../../src/controllers/statefulset/controller.js';
-import { eventMessages, eventually, listPods, res, withCluster } from '../history/cluster.js';
+import { eventMessages, listPods, withKubelet } from '../history/cluster.js';
+import { eventually } from '../../helpers/eventually.js';
+import { res } from '../../helpers/resources.js';
 
 const sts = (opts: { replicas?: number; image?: string; parallel?: boolean; start?: number; retention?: object } = {}): KObject => ({
   apiVersion: 'apps/v1',
@@ -26,15 +28,15 @@ const sts = (opts: { replicas?: number; image?: string; parallel?: boolean; star
 });
 
 const names = async (client: Client) => (await listPods(client, 'app=web')).map((p) => p.metadata?.name ?? '').sort();
-const getSts = async (client: Client) => (await client.get(res.statefulsets, 'web', 'default')) as unknown as StatefulSet;
-const scale = (client: Client, replicas: number) => client.patch(res.statefulsets, 'web', { spec: { replicas } }, 'merge', { namespace: 'default' });
+const getSts = async (client: Client) => (await client.get(res.statefulSets, 'web', 'default')) as unknown as StatefulSet;
+const scale = (client: Client, replicas: number) => client.patch(res.statefulSets, 'web', { spec: { replicas } }, 'merge', { namespace: 'default' });
 
 describe('StatefulSet controller', () => {
   it('creates members in order, each after its predecessor is ready, with their claims', async () => {
-    await withCluster(async ({ client, ctx, kubelet }) => {
+    await withKubelet(async ({ client, ctx, kubelet }) => {
       kubelet.autoReady = false;
       startStatefulSetController(ctx);
-      await client.create(res.statefulsets, sts(), 'default');
+      await client.create(res.statefulSets, sts(), 'default');
       await eventually('web-0', async () => (await names(client)).join() === 'web-0');
       // Nothing more while web-0 is not ready.
       await new Promise((r) => setTimeout(r, 100));
@@ -73,9 +75,9 @@ describe('StatefulSet controller', () => {
   });
 
   it('scales down from the highest ordinal, one at a time', async () => {
-    await withCluster(async ({ client, ctx, kubelet }) => {
+    await withKubelet(async ({ client, ctx, kubelet }) => {
       startStatefulSetController(ctx);
-      await client.create(res.statefulsets, sts({ replicas: 4 }), 'default');
+      await client.create(res.statefulSets, sts({ replicas: 4 }), 'default');
       await eventually('4 ready', async () => (await getSts(client)).status?.readyReplicas === 4);
       await scale(client, 1);
       await eventually('1 left', async () => (await names(client)).join() === 'web-0');
@@ -86,12 +88,12 @@ describe('StatefulSet controller', () => {
   });
 
   it('updates only ordinals at or above the partition, highest first, then the rest', async () => {
-    await withCluster(async ({ client, ctx, kubelet }) => {
+    await withKubelet(async ({ client, ctx, kubelet }) => {
       startStatefulSetController(ctx);
-      await client.create(res.statefulsets, sts(), 'default');
+      await client.create(res.statefulSets, sts(), 'default');
       await eventually('3 ready', async () => (await getSts(client)).status?.readyReplicas === 3);
       const before = (await getSts(client)).status?.currentRevision;
-      await client.patch(res.statefulsets, 'web', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } }, 'merge', { namespace: 'default' });
+      await client.patch(res.statefulSets, 'web', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } }, 'merge', { namespace: 'default' });
       const partial = await eventually('2 updated', async () => {
         const s = (await getSts(client)).status;
         return s?.updatedReplicas === 2 && s.readyReplicas === 3 ? s : undefined;
@@ -102,7 +104,7 @@ describe('StatefulSet controller', () => {
       assert.deepEqual(images, { 'web-0': 'nginx:1', 'web-1': 'nginx:2', 'web-2': 'nginx:2' });
       assert.deepEqual(kubelet.deleted, ['web-2', 'web-1']);
 
-      await client.patch(res.statefulsets, 'web', { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } }, 'merge', { namespace: 'default' });
+      await client.patch(res.statefulSets, 'web', { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } }, 'merge', { namespace: 'default' });
       const done = await eventually('rolled out', async () => {
         const s = (await getSts(client)).status;
         return s?.updatedReplicas === 3 && s.readyReplicas === 3 && s.currentRevision === s.updateRevision ? s : undefined;
@@ -115,19 +117,19 @@ describe('StatefulSet controller', () => {
   });
 
   it('runs Parallel sets all at once and starts at spec.ordinals.start', async () => {
-    await withCluster(async ({ client, ctx, kubelet }) => {
+    await withKubelet(async ({ client, ctx, kubelet }) => {
       kubelet.autoReady = false;
       startStatefulSetController(ctx);
-      await client.create(res.statefulsets, sts({ parallel: true, start: 5 }), 'default');
+      await client.create(res.statefulSets, sts({ parallel: true, start: 5 }), 'default');
       await eventually('3 pods without readiness', async () => (await names(client)).join() === 'web-5,web-6,web-7');
       assert.equal((await getSts(client)).status?.readyReplicas ?? 0, 0);
     });
   });
 
   it('gives claims the owners their retention policy asks for', async () => {
-    await withCluster(async ({ client, ctx }) => {
+    await withKubelet(async ({ client, ctx }) => {
       startStatefulSetController(ctx);
-      await client.create(res.statefulsets, sts({ replicas: 2, retention: { whenDeleted: 'Delete', whenScaled: 'Delete' } }), 'default');
+      await client.create(res.statefulSets, sts({ replicas: 2, retention: { whenDeleted: 'Delete', whenScaled: 'Delete' } }), 'default');
       await eventually('2 ready', async () => (await getSts(client)).status?.readyReplicas === 2);
       const owners = async (claim: string) => ((await client.get(res.pvcs, claim, 'default')).metadata.ownerReferences ?? []).map((r) => `${r.kind}/${r.name}`);
       assert.deepEqual(await owners('data-web-1'), ['StatefulSet/web']);

@@ -1,9 +1,11 @@
 // Node selectors as upstream's component-helpers nodeaffinity: nodeSelectorTerms (ORed; a term's
 // matchExpressions and matchFields ANDed), spec.nodeSelector, and preferred terms with weights.
 // A term that is empty or fails to parse matches nothing, as upstream (parse errors are ignored
-// for backwards compatibility).
+// for backwards compatibility). The one implementation of "does this pod's required node
+// affinity admit that node", shared by the scheduler (NodeAffinity, PodTopologySpread) and the
+// DaemonSet controller's placement.
 
-import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from 'kubernetes-types/core/v1.js';
+import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, PreferredSchedulingTerm } from 'kubernetes-types/core/v1.js';
 
 type Labels = Record<string, string>;
 type Match = (labels: Labels, name: string) => boolean;
@@ -12,29 +14,41 @@ function parseInt64(s: string): bigint | undefined {
   return /^[+-]?\d+$/.test(s) ? BigInt(s) : undefined;
 }
 
+/** The label's value; own keys only, so a key like `constructor` is not found on the prototype. */
+function labelOf(l: Labels, key: string): string | undefined {
+  return Object.hasOwn(l, key) ? l[key] : undefined;
+}
+
 function labelRequirement(r: NodeSelectorRequirement): Match | undefined {
   const values = r.values ?? [];
   const key = r.key;
   switch (r.operator) {
     case 'In':
       if (values.length === 0) return undefined;
-      return (l) => l[key] !== undefined && values.includes(l[key] as string);
+      return (l) => {
+        const v = labelOf(l, key);
+        return v !== undefined && values.includes(v);
+      };
     case 'NotIn':
       if (values.length === 0) return undefined;
-      return (l) => l[key] === undefined || !values.includes(l[key] as string);
+      return (l) => {
+        const v = labelOf(l, key);
+        return v === undefined || !values.includes(v);
+      };
     case 'Exists':
       if (values.length !== 0) return undefined;
-      return (l) => l[key] !== undefined;
+      return (l) => labelOf(l, key) !== undefined;
     case 'DoesNotExist':
       if (values.length !== 0) return undefined;
-      return (l) => l[key] === undefined;
+      return (l) => labelOf(l, key) === undefined;
     case 'Gt':
     case 'Lt': {
       const bound = values.length === 1 ? parseInt64(values[0] as string) : undefined;
       if (bound === undefined) return undefined;
       const gt = r.operator === 'Gt';
       return (l) => {
-        const v = l[key] === undefined ? undefined : parseInt64(l[key] as string);
+        const have = labelOf(l, key);
+        const v = have === undefined ? undefined : parseInt64(have);
         if (v === undefined) return false;
         return gt ? v > bound : v < bound;
       };
@@ -83,7 +97,7 @@ export type NodeMatcher = (node: Node) => boolean;
 
 /** A NodeSelector: any of its terms; no terms matches nothing. */
 export function compileNodeSelector(ns: NodeSelector): NodeMatcher {
-  const terms = ns.nodeSelectorTerms.map(compileTerm).filter((m): m is Match => m !== undefined);
+  const terms = (ns.nodeSelectorTerms ?? []).map(compileTerm).filter((m): m is Match => m !== undefined);
   return (node) => {
     const labels = (node.metadata?.labels ?? {}) as Labels;
     const name = node.metadata?.name ?? '';
@@ -92,16 +106,24 @@ export function compileNodeSelector(ns: NodeSelector): NodeMatcher {
   };
 }
 
-/** The pod's spec.nodeSelector AND its required node affinity (nodeaffinity.GetRequiredNodeAffinity). */
-export function requiredNodeAffinity(pod: Pod): NodeMatcher {
+/**
+ * The pod's spec.nodeSelector AND its required node affinity (nodeaffinity.GetRequiredNodeAffinity);
+ * no required affinity admits every node the nodeSelector admits. Compile once, match many nodes.
+ */
+export function requiredNodeAffinity(pod: { spec?: PodSpec }): NodeMatcher {
   const sel = Object.entries(pod.spec?.nodeSelector ?? {});
   const req = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   const terms = req ? compileNodeSelector(req) : undefined;
   return (node) => {
     const labels = node.metadata?.labels ?? {};
-    for (const [k, v] of sel) if (labels[k] !== v) return false;
+    for (const [k, v] of sel) if (labelOf(labels, k) !== v) return false;
     return terms ? terms(node) : true;
   };
+}
+
+/** GetRequiredNodeAffinity(pod).Match(node) for a pod spec (a DaemonSet's template). */
+export function matchesRequiredNodeAffinity(spec: PodSpec | undefined, node: Node): boolean {
+  return requiredNodeAffinity(spec ? { spec } : {})(node);
 }
 
 /** Preferred terms: the sum of the weights of the terms the node matches (zero weights and empty terms skipped). */
