@@ -6,7 +6,7 @@
 import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { findUntoleratedTaint, isDoNotScheduleTaint } from '../../api/tolerations.js';
 import { labelSelectorFromObject, matchesLabels, type LabelRequirement, type LabelSelector } from '../../api/selectors/labels.js';
-import type { Handle, PodInfo } from '../framework/types.js';
+import type { Handle, NodeInfo, PodInfo } from '../framework/types.js';
 import { compileSelector } from './podinfo-terms.js';
 
 export type WhenUnsatisfiable = 'DoNotSchedule' | 'ScheduleAnyway';
@@ -93,6 +93,29 @@ export function countMatching(pods: PodInfo[], selector: LabelSelector, ns: stri
     const meta = p.pod.metadata;
     if (meta?.deletionTimestamp || (meta?.namespace ?? '') !== ns) continue;
     if (matchesLabels(selector, meta?.labels ?? {})) n++;
+  }
+  return n;
+}
+
+/**
+ * countMatching on one node, remembered per node until the node changes (its generation): a
+ * cycle re-counts only the nodes that changed since the last one, not every pod in the cluster.
+ * `selectorKey` must identify the selector (e.g. its JSON).
+ */
+const counted = new WeakMap<NodeInfo, { generation: number; counts: Map<string, number> }>();
+export function countMatchingOnNode(ni: NodeInfo, selector: LabelSelector, selectorKey: string, ns: string): number {
+  let memo = counted.get(ni);
+  if (!memo || memo.generation !== ni.generation) {
+    memo = { generation: ni.generation, counts: new Map() };
+    counted.set(ni, memo);
+  }
+  const key = `${ns}\0${selectorKey}`;
+  let n = memo.counts.get(key);
+  if (n === undefined) {
+    n = countMatching(ni.pods, selector, ns);
+    // A node sees a handful of distinct selectors; a bound keeps a churn of them from growing it.
+    if (memo.counts.size >= 64) memo.counts.clear();
+    memo.counts.set(key, n);
   }
   return n;
 }

@@ -37,6 +37,7 @@ import { matchesLabels } from '../../api/selectors/labels.js';
 import {
   constraintsFor,
   countMatching,
+  countMatchingOnNode,
   defaultSelector,
   hostnameKey,
   includesNode,
@@ -73,6 +74,8 @@ interface PreScoreState {
   /** Per constraint (hostname constraints stay empty: counted per node in score). */
   counts: Map<string, number>[];
   weights: number[];
+  /** Per constraint: its selector as JSON (the key of per-node count memos). */
+  selectorKeys: string[];
 }
 
 function minOf(m: Map<string, number>): number {
@@ -136,15 +139,17 @@ class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin
     const ns = pod.metadata?.namespace ?? '';
     const affinity = requiredNodeAffinity(pod);
     const counts = constraints.map(() => new Map<string, number>());
+    const keys = constraints.map((c) => JSON.stringify(c.selector));
     for (const ni of nodes) {
       if (!nodeHasAllKeys(ni.node, constraints)) continue;
       const labels = ni.node.metadata?.labels ?? {};
-      constraints.forEach((c, i) => {
-        if (!includesNode(c, pod, ni.node, affinity)) return;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i]!;
+        if (!includesNode(c, pod, ni.node, affinity)) continue;
         const v = labels[c.topologyKey]!;
         const m = counts[i]!;
-        m.set(v, (m.get(v) ?? 0) + countMatching(ni.pods, c.selector, ns));
-      });
+        m.set(v, (m.get(v) ?? 0) + countMatchingOnNode(ni, c.selector, keys[i]!, ns));
+      }
     }
     const s: PreFilterState = { constraints, counts, mins: counts.map(minOf) };
     state.write(preFilterKey, s);
@@ -212,7 +217,7 @@ class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin
     if (!constraints.length) return status(Code.Skip);
     // Only explicit constraints (or List defaults) require every key: zone-less nodes still spread by hostname.
     const requireAll = (pod.spec?.topologySpreadConstraints ?? []).length > 0 || !this.systemDefaulted;
-    const s: PreScoreState = { constraints, ignored: new Set(), counts: constraints.map(() => new Map()), weights: [] };
+    const s: PreScoreState = { constraints, ignored: new Set(), counts: constraints.map(() => new Map()), weights: [], selectorKeys: [] };
     const sizes = constraints.map(() => 0);
     for (const ni of filtered) {
       if (requireAll && !nodeHasAllKeys(ni.node, constraints)) {
@@ -232,18 +237,19 @@ class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin
     s.weights = constraints.map((c, i) => Math.log((c.topologyKey === hostnameKey ? filtered.length - s.ignored.size : sizes[i]!) + 2));
     const ns = pod.metadata?.namespace ?? '';
     const affinity = requiredNodeAffinity(pod);
+    s.selectorKeys = constraints.map((c) => JSON.stringify(c.selector));
     for (const ni of all) {
       if (requireAll && !nodeHasAllKeys(ni.node, constraints)) continue;
       const labels = ni.node.metadata?.labels ?? {};
-      constraints.forEach((c, i) => {
-        if (!includesNode(c, pod, ni.node, affinity)) return;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i]!;
         const m = s.counts[i]!;
         const v = labels[c.topologyKey] ?? '';
         const cur = m.get(v);
         // Domains with no candidate node need no count (hostname domains are counted in score).
-        if (cur === undefined) return;
-        m.set(v, cur + countMatching(ni.pods, c.selector, ns));
-      });
+        if (cur === undefined || !includesNode(c, pod, ni.node, affinity)) continue;
+        m.set(v, cur + countMatchingOnNode(ni, c.selector, s.selectorKeys[i]!, ns));
+      }
     }
     state.write(preScoreKey, s);
     return success;
@@ -259,7 +265,7 @@ class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin
     s.constraints.forEach((c, i) => {
       const v = labels[c.topologyKey];
       if (v === undefined) return;
-      const cnt = c.topologyKey === hostnameKey ? countMatching(ni.pods, c.selector, ns) : (s.counts[i]!.get(v) ?? 0);
+      const cnt = c.topologyKey === hostnameKey ? countMatchingOnNode(ni, c.selector, s.selectorKeys[i]!, ns) : (s.counts[i]!.get(v) ?? 0);
       // maxSkew-1 waters down small differences: a larger maxSkew tolerates more skew.
       score += cnt * s.weights[i]! + (c.maxSkew - 1);
     });
