@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test file under dist/test with node's test runner. Unit tests run in
-// parallel; integration suites (real servers, kubectl, etcd) run one file at a time so their
-// processes do not compete for this machine's two cores.
+// parallel; integration suites (real servers, kubectl, etcd) and runtime suites (real runc,
+// containerd, registries, network namespaces) run one file at a time so their processes do not
+// compete for this machine's two cores or for host-wide resources.
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -16,7 +17,7 @@ function find(dir) {
 }
 const only = process.argv.slice(2);
 const files = find(root).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
-const serial = files.filter((f) => f.includes('/integration/') || f.includes('/e2e/'));
+const serial = files.filter((f) => f.includes('/integration/') || f.includes('/e2e/') || f.includes('/runtime/'));
 const parallel = files.filter((f) => !serial.includes(f));
 let failed = false;
 for (const [group, concurrency] of [[parallel, 2], [serial, 1]]) {
