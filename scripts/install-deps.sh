@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 
 # etcd: the HA datastore. The rest: the container runtime (issue 4) and its tests — OCI runtimes,
 # conmon, the pause process, CNI plugins, a local registry, the busybox test image, containerd as
-# the peer CRI runtime, nftables and iproute2.
-packages=(etcd-server runc conmon catatonit containernetworking-plugins docker-registry busybox-static runsc containerd nftables iptables iproute2)
+# the peer CRI runtime, nftables, iptables, iproute2 and attr (setfattr for layer xattrs).
+packages=(etcd-server runc conmon catatonit containernetworking-plugins docker-registry busybox-static runsc containerd nftables iptables iproute2 attr)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
