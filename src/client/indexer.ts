@@ -22,6 +22,8 @@ export const indexFuncs = {
     return typeof spec?.nodeName === 'string' && spec.nodeName !== '' ? [spec.nodeName] : [];
   }) as IndexFunc,
   ownerUid: ((obj) => (obj.metadata.ownerReferences ?? []).map((o) => o.uid)) as IndexFunc,
+  /** Objects without a controller reference, by namespace: what a controller may adopt. */
+  orphanNamespace: ((obj) => ((obj.metadata.ownerReferences ?? []).some((o) => o.controller) ? [] : [obj.metadata.namespace ?? ''])) as IndexFunc,
   /** Indexes by the value of one label. */
   label(name: string): IndexFunc {
     return (obj) => {

@@ -36,7 +36,7 @@ export const burstReplicas = 500;
 export function startReplicaSetController(ctx: ControllerContext): RunningController {
   const { client, clock, signal, onError } = ctx;
   const rsInformer = ctx.informers.informer(replicaSets, { indexers: { namespace: indexFuncs.namespace, ownerUid: indexFuncs.ownerUid } });
-  const podInformer = ctx.informers.informer(pods, { indexers: { namespace: indexFuncs.namespace, ownerUid: indexFuncs.ownerUid } });
+  const podInformer = ctx.informers.informer(pods, { indexers: { namespace: indexFuncs.namespace, ownerUid: indexFuncs.ownerUid, orphanNamespace: indexFuncs.orphanNamespace } });
   const recorder = ctx.recorder('replicaset-controller');
   const podControl = new PodControl(client, recorder);
   const expectations = new Expectations({ now: () => clock.now() });
@@ -120,7 +120,10 @@ export function startReplicaSetController(ctx: ControllerContext): RunningContro
     const needsSync = expectations.satisfied(key);
     const selector = selectorOf(rs);
     if (!selector) return;
-    const active = (podInformer.store.byIndex('namespace', rs.metadata.namespace ?? '') as PodObj[]).filter(isPodActive);
+    // Upstream claims over every pod of the namespace; only the ones this set controls and the
+    // orphans can come out of a claim, so those are all that are looked at (O(owned), not O(namespace)).
+    const candidates = new Set([...podInformer.store.byIndex('ownerUid', rs.metadata.uid ?? ''), ...podInformer.store.byIndex('orphanNamespace', rs.metadata.namespace ?? '')]);
+    const active = ([...candidates] as PodObj[]).filter(isPodActive);
     const owned = await claimObjects(active, { client, owner: rs, ownerResource: replicaSets, resource: pods, selector, signal: sig });
     let manageError: unknown;
     if (needsSync && !rs.metadata.deletionTimestamp) {
