@@ -1,0 +1,120 @@
+// ExecSync: run a command in a running container and collect its output, through
+// `conmon --exec` as CRI-O does. conmon runs `<runtime> exec --detach`, becomes the command's
+// subreaper, copies its stdout/stderr into a CRI-format log, and reports the exit code on the
+// sync pipe once the command exits — without waiting for background children that still hold
+// the output open (a plain foreground `runc exec` would hang on them). With a timeout conmon
+// kills the command's process group. The command inherits the container process's settings
+// (user, env, cwd, capabilities, seccomp, AppArmor) from the bundle's config.json.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CriError, GrpcStatus } from '../../cri/errors.js';
+import { parseSyncMessage } from './conmon.js';
+import { parseCriLog } from './log.js';
+import type { OciProcess, OciSpec } from './oci-types.js';
+import { runtimeMessage, type RuncCli } from './runc.js';
+
+export interface ExecSyncOptions {
+  /** Whole seconds are used (conmon's granularity, rounded up); 0 or unset: no timeout. */
+  timeoutMs?: number;
+  /** Output beyond this many bytes per stream is dropped (CRI-O and containerd cap at 16 MiB). */
+  maxOutputBytes?: number;
+  /** Extra KEY=value entries appended to the container's environment. */
+  env?: string[];
+}
+
+export interface ExecSyncResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  /** The command's exit code; 128+n when killed by signal n; -1 when it timed out. */
+  exitCode: number;
+  /** The command ran past the timeout and was killed (containerd answers DeadlineExceeded, CRI-O exit code -1). */
+  timedOut: boolean;
+}
+
+const DEFAULT_MAX_OUTPUT = 16 << 20;
+const TIMED_OUT_MESSAGE = 'command timed out';
+
+export interface ExecSyncTarget {
+  conmonPath: string;
+  cli: RuncCli;
+  id: string;
+  bundle: string;
+}
+
+/** Rebuilds each stream's bytes from CRI log entries ("F" entries end a line, "P" ones do not). */
+function splitStreams(logText: string, max: number): { stdout: Buffer; stderr: Buffer } {
+  const parts: Record<'stdout' | 'stderr', string[]> = { stdout: [], stderr: [] };
+  for (const e of parseCriLog(logText)) parts[e.stream].push(e.partial ? e.content : `${e.content}\n`);
+  const cap = (s: string[]): Buffer => {
+    const b = Buffer.from(s.join(''), 'utf8');
+    return b.length > max ? b.subarray(0, max) : b;
+  };
+  return { stdout: cap(parts.stdout), stderr: cap(parts.stderr) };
+}
+
+export async function execSync(t: ExecSyncTarget, cmd: readonly string[], opts: ExecSyncOptions = {}): Promise<ExecSyncResult> {
+  if (cmd.length === 0) throw CriError.invalidArgument('exec command is empty');
+  let spec: OciSpec;
+  try {
+    spec = JSON.parse(await readFile(path.join(t.bundle, 'config.json'), 'utf8')) as OciSpec;
+  } catch (err) {
+    throw CriError.notFound(`container ${t.id}: cannot read its spec: ${(err as Error).message}`);
+  }
+  const proc: OciProcess = { ...spec.process, args: [...cmd], terminal: false, env: [...spec.process.env, ...(opts.env ?? [])] };
+  const tag = randomBytes(6).toString('hex');
+  const dir = path.join(t.bundle, `exec-${tag}`);
+  await mkdir(dir, { mode: 0o700 });
+  try {
+    const procFile = path.join(dir, 'process.json');
+    const logFile = path.join(dir, 'log');
+    await writeFile(procFile, JSON.stringify(proc), { mode: 0o600 });
+    const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const timeoutSec = opts.timeoutMs && opts.timeoutMs > 0 ? Math.ceil(opts.timeoutMs / 1000) : 0;
+    const args = [
+      '--api-version', '1', '--sync', '--exec',
+      '--cid', t.id, '--cuuid', `exec-${tag}`, '--name', t.id,
+      '--runtime', t.cli.binary,
+      '--container-pidfile', path.join(dir, 'pid'),
+      '--exec-process-spec', procFile,
+      '--log-path', logFile, '--log-global-size-max', String(2 * max),
+      // conmon names the exit file after the container id: keep it out of the runtime's exit dir.
+      '--exit-dir', dir,
+      '--socket-dir-path', dir,
+      '--log-level', 'error',
+    ];
+    if (timeoutSec > 0) args.push('--timeout', String(timeoutSec));
+    for (const a of t.cli.baseArgs) args.push('--runtime-arg', a);
+
+    const messages = await new Promise<string>((resolve, reject) => {
+      const child = spawn(t.conmonPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' } });
+      let sync = '';
+      let stderr = '';
+      (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
+      (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => (sync += d));
+      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      // Safety net only: conmon enforces the timeout itself.
+      const guard = timeoutSec > 0 ? setTimeout(() => child.kill('SIGKILL'), (timeoutSec + 30) * 1000) : undefined;
+      child.on('error', (e) => reject(new CriError(GrpcStatus.INTERNAL, `cannot run ${t.conmonPath}: ${e.message}`)));
+      child.on('close', () => {
+        if (guard) clearTimeout(guard);
+        resolve(sync || stderr);
+      });
+    });
+
+    const lines = messages.split('\n').filter((l) => l.trim() !== '').map(parseSyncMessage);
+    const [started, finished] = lines;
+    if (!started || started.pid <= 0) {
+      const why = runtimeMessage(started?.message ?? messages) || 'conmon reported nothing';
+      throw new CriError(GrpcStatus.UNKNOWN, `exec in container ${t.id} failed: ${why}`);
+    }
+    if (!finished) throw new CriError(GrpcStatus.UNKNOWN, `exec in container ${t.id}: conmon exited without reporting the exit code`);
+    const timedOut = finished.message === TIMED_OUT_MESSAGE;
+    const logText = await readFile(logFile, 'utf8').catch(() => '');
+    return { ...splitStreams(logText, max), exitCode: timedOut ? -1 : finished.pid, timedOut };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
