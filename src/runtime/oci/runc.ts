@@ -67,7 +67,7 @@ export class RuncCli {
   /** Runs one command and collects its output; never throws for a non-zero exit. */
   run(args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, [...this.baseArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(this.binary, [...this.baseArgs, ...args], { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -81,7 +81,12 @@ export class RuncCli {
         if (timer) clearTimeout(timer);
         resolve({ code, signal, stdout, stderr });
       });
-      child.stdin.end(opts.input ?? '');
+      if (child.stdin) {
+        // The runtime may exit without reading its input (e.g. on an early error): that EPIPE is
+        // not ours to report — its exit status and stderr are.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(opts.input);
+      }
     });
   }
 
