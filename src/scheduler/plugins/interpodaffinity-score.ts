@@ -39,6 +39,59 @@ function addTerms(m: ScoreMap, terms: WeightedAffinityTerm[], sign: 1 | -1, pod:
   for (const t of terms) addTerm(m, t, sign * t.weight, pod, nsLabels, node);
 }
 
+/** The weights one node's pods add, summed per topology key (see the header for the terms). */
+function nodeContributions(ni: NodeInfo, pi: PodInfo, hasPreferred: boolean, incomingNs: Record<string, string> | undefined, nsOf: (p: Pod) => () => Record<string, string> | undefined, o: ScoreOptions): Map<string, number> {
+  const m: ScoreMap = new Map();
+  const node = ni.node;
+  const incoming = pi.pod;
+  for (const ep of hasPreferred ? ni.pods : ni.podsWithAffinity) {
+    addTerms(m, pi.preferredAffinityTerms, 1, ep.pod, nsOf(ep.pod), node);
+    addTerms(m, pi.preferredAntiAffinityTerms, -1, ep.pod, nsOf(ep.pod), node);
+    if (o.hardWeight > 0) for (const t of ep.requiredAffinityTerms) addTerm(m, t, o.hardWeight, incoming, () => incomingNs, node);
+    addTerms(m, ep.preferredAffinityTerms, 1, incoming, () => incomingNs, node);
+    addTerms(m, ep.preferredAntiAffinityTerms, -1, incoming, () => incomingNs, node);
+  }
+  const out = new Map<string, number>();
+  for (const [topologyKey, byValue] of m) for (const w of byValue.values()) out.set(topologyKey, (out.get(topologyKey) ?? 0) + w);
+  return out;
+}
+
+/**
+ * Identifies what a node's contributions depend on besides the node: the incoming pod's
+ * namespace (and its labels), labels and preferred terms, and the options. Undefined when an
+ * incoming preferred term has a namespaceSelector (other namespaces' labels may change without
+ * any node changing).
+ */
+function scoreKey(pi: PodInfo, incomingNs: Record<string, string> | undefined, o: ScoreOptions): string | undefined {
+  if ([...pi.preferredAffinityTerms, ...pi.preferredAntiAffinityTerms].some((t) => t.namespaceSelector)) return undefined;
+  const a = pi.pod.spec?.affinity;
+  return JSON.stringify([
+    pi.pod.metadata?.namespace ?? '',
+    incomingNs ?? {},
+    pi.pod.metadata?.labels ?? {},
+    a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [],
+    a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [],
+    o.hardWeight,
+  ]);
+}
+
+/** Contributions remembered per node until the node changes (its generation). */
+const contributionMemo = new WeakMap<NodeInfo, { generation: number; byKey: Map<string, Map<string, number>> }>();
+function memoContributions(ni: NodeInfo, key: string, compute: () => Map<string, number>): Map<string, number> {
+  let memo = contributionMemo.get(ni);
+  if (!memo || memo.generation !== ni.generation) {
+    memo = { generation: ni.generation, byKey: new Map() };
+    contributionMemo.set(ni, memo);
+  }
+  let c = memo.byKey.get(key);
+  if (!c) {
+    c = compute();
+    if (memo.byKey.size >= 64) memo.byKey.clear();
+    memo.byKey.set(key, c);
+  }
+  return c;
+}
+
 export function affinityPreScore(state: CycleState, pi: PodInfo, nodes: NodeInfo[], o: ScoreOptions): Status {
   if (!nodes.length) return status(Code.Skip);
   const hasPreferred = pi.preferredAffinityTerms.length > 0 || pi.preferredAntiAffinityTerms.length > 0;
@@ -54,15 +107,18 @@ export function affinityPreScore(state: CycleState, pi: PodInfo, nodes: NodeInfo
     return nsCache.get(ns);
   };
   const scores: ScoreMap = new Map();
+  const key = scoreKey(pi, incomingNs, o);
   for (const ni of visit) {
     const node = ni.node;
     if (Object.keys(node.metadata?.labels ?? {}).length === 0) continue;
-    for (const ep of hasPreferred ? ni.pods : ni.podsWithAffinity) {
-      addTerms(scores, pi.preferredAffinityTerms, 1, ep.pod, nsOf(ep.pod), node);
-      addTerms(scores, pi.preferredAntiAffinityTerms, -1, ep.pod, nsOf(ep.pod), node);
-      if (o.hardWeight > 0) for (const t of ep.requiredAffinityTerms) addTerm(scores, t, o.hardWeight, incoming, () => incomingNs, node);
-      addTerms(scores, ep.preferredAffinityTerms, 1, incoming, () => incomingNs, node);
-      addTerms(scores, ep.preferredAntiAffinityTerms, -1, incoming, () => incomingNs, node);
+    // One node's contributions, by topology key (the value is the node's own label).
+    const contrib = key === undefined ? nodeContributions(ni, pi, hasPreferred, incomingNs, nsOf, o) : memoContributions(ni, key, () => nodeContributions(ni, pi, hasPreferred, incomingNs, nsOf, o));
+    for (const [topologyKey, weight] of contrib) {
+      const v = node.metadata?.labels?.[topologyKey];
+      if (v === undefined) continue;
+      let byValue = scores.get(topologyKey);
+      if (!byValue) scores.set(topologyKey, (byValue = new Map()));
+      byValue.set(v, (byValue.get(v) ?? 0) + weight);
     }
   }
   if (!scores.size) return status(Code.Skip);

@@ -81,6 +81,50 @@ export function namespaceLabelsCache(handle: Handle): (pod: Pod) => Record<strin
   };
 }
 
+/**
+ * Identifies an incoming pod's required terms for the per-node memo below: its namespace, labels
+ * (matchLabelKeys draw on them) and required (anti-)affinity as written. Undefined when a term has
+ * a namespaceSelector: namespace labels can change without any node changing.
+ */
+function incomingTermsKey(pi: PodInfo): string | undefined {
+  if ([...pi.requiredAffinityTerms, ...pi.requiredAntiAffinityTerms].some((t) => t.namespaceSelector)) return undefined;
+  const a = pi.pod.spec?.affinity;
+  return JSON.stringify([pi.pod.metadata?.namespace ?? '', pi.pod.metadata?.labels ?? {}, a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [], a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []]);
+}
+
+interface IncomingCounts {
+  /** Pods on the node matching every required affinity term. */
+  all: number;
+  /** Per required anti-affinity term: pods on the node it matches. */
+  anti: number[];
+}
+
+/**
+ * How many pods on a node the incoming pod's required terms match, remembered per node until the
+ * node changes (its generation): a cycle re-counts only the nodes changed since the last one.
+ */
+const incomingMemo = new WeakMap<NodeInfo, { generation: number; counts: Map<string, IncomingCounts> }>();
+function incomingCounts(ni: NodeInfo, key: string, pi: PodInfo, nsOf: (p: Pod) => Record<string, string> | undefined): IncomingCounts {
+  let memo = incomingMemo.get(ni);
+  if (!memo || memo.generation !== ni.generation) {
+    memo = { generation: ni.generation, counts: new Map() };
+    incomingMemo.set(ni, memo);
+  }
+  let c = memo.counts.get(key);
+  if (!c) {
+    c = { all: 0, anti: pi.requiredAntiAffinityTerms.map(() => 0) };
+    for (const ep of ni.pods) {
+      if (matchesAll(pi.requiredAffinityTerms, ep.pod, nsOf)) c.all++;
+      pi.requiredAntiAffinityTerms.forEach((t, i) => {
+        if (termMatches(t, ep.pod, undefined)) c!.anti[i]!++;
+      });
+    }
+    if (memo.counts.size >= 64) memo.counts.clear();
+    memo.counts.set(key, c);
+  }
+  return c;
+}
+
 /** True iff the pod matches every term (and there is at least one). */
 function matchesAll(terms: AffinityTerm[], pod: Pod, nsOf: (p: Pod) => Record<string, string> | undefined): boolean {
   if (!terms.length) return false;
@@ -113,8 +157,17 @@ class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin,
       }
     }
     if (pi.requiredAffinityTerms.length || pi.requiredAntiAffinityTerms.length) {
+      const key = incomingTermsKey(pi);
       for (const ni of snap.nodes()) {
-        for (const ep of ni.pods) this.countIncoming(s, ep.pod, ni.node, 1, nsOf);
+        if (key === undefined) {
+          for (const ep of ni.pods) this.countIncoming(s, ep.pod, ni.node, 1, nsOf);
+          continue;
+        }
+        const c = incomingCounts(ni, key, pi, nsOf);
+        if (c.all > 0) for (const t of pi.requiredAffinityTerms) bump(s.affinity, ni.node, t.topologyKey, c.all);
+        c.anti.forEach((n, i) => {
+          if (n > 0) bump(s.anti, ni.node, pi.requiredAntiAffinityTerms[i]!.topologyKey, n);
+        });
       }
     }
     if (!s.existingAnti.size && !pi.requiredAffinityTerms.length && !pi.requiredAntiAffinityTerms.length) return { status: status(Code.Skip) };
