@@ -47,7 +47,14 @@ export async function startSkiff(opts: { datastore?: string; extraArgs?: string[
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
   args.push(...(opts.extraArgs ?? []));
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  await untilReady(child, 'skiff server').ready;
+  try {
+    await untilReady(child, 'skiff server').ready;
+  } catch (err) {
+    // A server that never became ready leaves nothing behind either.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const kc = parseYaml(readFileSync(kubeconfig, 'utf8')) as {
     clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
     users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
