@@ -6,18 +6,20 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { CRI_PACKAGE, IMAGE_SERVICE, RUNTIME_SERVICE } from './proto.js';
 
-// The parts of protobuf's DescriptorProto that proto-loader exposes and we read.
-interface FieldDesc {
+// The parts of protobuf's DescriptorProto that proto-loader exposes and we read (also the test
+// sample builder's view of the schema).
+export interface FieldDesc {
   name: string;
+  number: number;
   label: string;
   type: string;
   typeName: string;
 }
-interface EnumDesc {
+export interface EnumDesc {
   name: string;
   value: { name: string; number: number }[];
 }
-interface MessageDesc {
+export interface MessageDesc {
   name: string;
   field: FieldDesc[];
   nestedType: MessageDesc[];

@@ -5,24 +5,7 @@
 
 import type { PackageDefinition } from '@grpc/proto-loader';
 
-interface FieldDesc {
-  name: string;
-  number: number;
-  label: string;
-  type: string;
-  typeName: string;
-}
-interface EnumDesc {
-  name: string;
-  value: { name: string; number: number }[];
-}
-interface MessageDesc {
-  name: string;
-  field: FieldDesc[];
-  nestedType: MessageDesc[];
-  enumType: EnumDesc[];
-  options: { mapEntry?: boolean } | null;
-}
+import type { EnumDesc, FieldDesc, MessageDesc } from '../../src/cri/typegen.js';
 
 export type Sample = Record<string, unknown>;
 

@@ -10,6 +10,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { Code, maxNodeScore, status, success, type AffinityTerm, type CycleState, type Handle, type NodeInfo, type NodeScore, type PodInfo, type Status, type WeightedAffinityTerm } from '../framework/types.js';
 import { termMatches } from './podinfo-terms.js';
+import { NodeMemo } from '../framework/node-memo.js';
 
 const preScoreKey = 'PreScoreInterPodAffinity';
 
@@ -75,22 +76,8 @@ function scoreKey(pi: PodInfo, incomingNs: Record<string, string> | undefined, o
   ]);
 }
 
-/** Contributions remembered per node until the node changes (its generation). */
-const contributionMemo = new WeakMap<NodeInfo, { generation: number; byKey: Map<string, Map<string, number>> }>();
-function memoContributions(ni: NodeInfo, key: string, compute: () => Map<string, number>): Map<string, number> {
-  let memo = contributionMemo.get(ni);
-  if (!memo || memo.generation !== ni.generation) {
-    memo = { generation: ni.generation, byKey: new Map() };
-    contributionMemo.set(ni, memo);
-  }
-  let c = memo.byKey.get(key);
-  if (!c) {
-    c = compute();
-    if (memo.byKey.size >= 64) memo.byKey.clear();
-    memo.byKey.set(key, c);
-  }
-  return c;
-}
+/** Contributions remembered per node until the node changes. */
+const contributionMemo = new NodeMemo<Map<string, number>>();
 
 export function affinityPreScore(state: CycleState, pi: PodInfo, nodes: NodeInfo[], o: ScoreOptions): Status {
   if (!nodes.length) return status(Code.Skip);
@@ -112,7 +99,7 @@ export function affinityPreScore(state: CycleState, pi: PodInfo, nodes: NodeInfo
     const node = ni.node;
     if (Object.keys(node.metadata?.labels ?? {}).length === 0) continue;
     // One node's contributions, by topology key (the value is the node's own label).
-    const contrib = key === undefined ? nodeContributions(ni, pi, hasPreferred, incomingNs, nsOf, o) : memoContributions(ni, key, () => nodeContributions(ni, pi, hasPreferred, incomingNs, nsOf, o));
+    const contrib = key === undefined ? nodeContributions(ni, pi, hasPreferred, incomingNs, nsOf, o) : contributionMemo.get(ni, key, () => nodeContributions(ni, pi, hasPreferred, incomingNs, nsOf, o));
     for (const [topologyKey, weight] of contrib) {
       const v = node.metadata?.labels?.[topologyKey];
       if (v === undefined) continue;

@@ -33,6 +33,7 @@ import {
   type Status,
 } from '../framework/types.js';
 import { termMatches } from './podinfo-terms.js';
+import { NodeMemo } from '../framework/node-memo.js';
 import { affinityNormalizeScore, affinityPreScore, affinityScore } from './interpodaffinity-score.js';
 
 export const interPodAffinityName = 'InterPodAffinity';
@@ -99,30 +100,19 @@ interface IncomingCounts {
   anti: number[];
 }
 
-/**
- * How many pods on a node the incoming pod's required terms match, remembered per node until the
- * node changes (its generation): a cycle re-counts only the nodes changed since the last one.
- */
-const incomingMemo = new WeakMap<NodeInfo, { generation: number; counts: Map<string, IncomingCounts> }>();
+/** How many pods on a node the incoming pod's required terms match, remembered until the node changes. */
+const incomingMemo = new NodeMemo<IncomingCounts>();
 function incomingCounts(ni: NodeInfo, key: string, pi: PodInfo, nsOf: (p: Pod) => Record<string, string> | undefined): IncomingCounts {
-  let memo = incomingMemo.get(ni);
-  if (!memo || memo.generation !== ni.generation) {
-    memo = { generation: ni.generation, counts: new Map() };
-    incomingMemo.set(ni, memo);
-  }
-  let c = memo.counts.get(key);
-  if (!c) {
-    c = { all: 0, anti: pi.requiredAntiAffinityTerms.map(() => 0) };
+  return incomingMemo.get(ni, key, () => {
+    const c: IncomingCounts = { all: 0, anti: pi.requiredAntiAffinityTerms.map(() => 0) };
     for (const ep of ni.pods) {
       if (matchesAll(pi.requiredAffinityTerms, ep.pod, nsOf)) c.all++;
       pi.requiredAntiAffinityTerms.forEach((t, i) => {
-        if (termMatches(t, ep.pod, undefined)) c!.anti[i]!++;
+        if (termMatches(t, ep.pod, undefined)) c.anti[i]!++;
       });
     }
-    if (memo.counts.size >= 64) memo.counts.clear();
-    memo.counts.set(key, c);
-  }
-  return c;
+    return c;
+  });
 }
 
 /** True iff the pod matches every term (and there is at least one). */

@@ -8,6 +8,7 @@ import { findUntoleratedTaint, isDoNotScheduleTaint } from '../../api/toleration
 import { labelSelectorFromObject, matchesLabels, type LabelRequirement, type LabelSelector } from '../../api/selectors/labels.js';
 import type { Handle, NodeInfo, PodInfo } from '../framework/types.js';
 import { compileSelector } from './podinfo-terms.js';
+import { NodeMemo } from '../framework/node-memo.js';
 
 export type WhenUnsatisfiable = 'DoNotSchedule' | 'ScheduleAnyway';
 
@@ -97,27 +98,10 @@ export function countMatching(pods: PodInfo[], selector: LabelSelector, ns: stri
   return n;
 }
 
-/**
- * countMatching on one node, remembered per node until the node changes (its generation): a
- * cycle re-counts only the nodes that changed since the last one, not every pod in the cluster.
- * `selectorKey` must identify the selector (e.g. its JSON).
- */
-const counted = new WeakMap<NodeInfo, { generation: number; counts: Map<string, number> }>();
+/** countMatching on one node, remembered until the node changes. `selectorKey` identifies the selector (e.g. its JSON). */
+const counted = new NodeMemo<number>();
 export function countMatchingOnNode(ni: NodeInfo, selector: LabelSelector, selectorKey: string, ns: string): number {
-  let memo = counted.get(ni);
-  if (!memo || memo.generation !== ni.generation) {
-    memo = { generation: ni.generation, counts: new Map() };
-    counted.set(ni, memo);
-  }
-  const key = `${ns}\0${selectorKey}`;
-  let n = memo.counts.get(key);
-  if (n === undefined) {
-    n = countMatching(ni.pods, selector, ns);
-    // A node sees a handful of distinct selectors; a bound keeps a churn of them from growing it.
-    if (memo.counts.size >= 64) memo.counts.clear();
-    memo.counts.set(key, n);
-  }
-  return n;
+  return counted.get(ni, `${ns}\0${selectorKey}`, () => countMatching(ni.pods, selector, ns));
 }
 
 /** Whether the node counts as a domain for this constraint under its inclusion policies. */
