@@ -222,6 +222,19 @@ export class OciRuntime {
     return out;
   }
 
+  /**
+   * The init pid while the container runs, else undefined — cheaply, for listings: conmon's exit
+   * file and the liveness of conmon and the pid it recorded answer without spawning the runtime;
+   * only an unclear case (conmon gone, no exit file) asks the runtime.
+   */
+  async runningPid(h: ContainerHandle): Promise<number | undefined> {
+    if (await this.exitInfo(h)) return undefined;
+    const [conmon, pid] = await Promise.all([readPid(path.join(h.persistDir, 'conmon.pid')), readPid(path.join(h.bundle, 'pidfile'))]);
+    if (pidAlive(conmon) && pidAlive(pid)) return pid;
+    const st = await this.status(h);
+    return st.state === 'running' && st.pid > 0 ? st.pid : undefined;
+  }
+
   /** Signals the container's init (or, with `all`, every process in it). */
   async kill(h: ContainerHandle, signal: string | number, all = false): Promise<void> {
     await this.cli.kill(h.id, signal, all);

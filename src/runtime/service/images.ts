@@ -1,0 +1,148 @@
+// The CRI ImageService over the image store: pulls (through registries.yaml mirrors, with the
+// request's credentials) are unpacked into snapshots right away, as containerd does, so
+// CreateContainer only mounts. Removal frees the blobs and snapshots no other image or
+// container uses.
+
+import path from 'node:path';
+import { CriError, GrpcStatus } from '../../cri/errors.js';
+import type { AuthConfig, Image, ImageFsInfoResponse, ImageSpec, Input } from '../../cri/types.js';
+import type { ImageRecord } from '../images/image-records.js';
+import { pullImage } from '../images/pull.js';
+import type { RegistryCredentials } from '../images/registries-config.js';
+import { ImageError, type ImageErrorCode } from '../images/registry-errors.js';
+import { imageOwner } from '../images/snapshots.js';
+import type { ResolvedImage, RuntimeContext } from './context.js';
+import { diskUsage } from './disk-usage.js';
+import { nowNs } from './state.js';
+
+const CODES: Record<ImageErrorCode, GrpcStatus> = {
+  InvalidReference: GrpcStatus.INVALID_ARGUMENT,
+  InvalidConfig: GrpcStatus.INVALID_ARGUMENT,
+  NotFound: GrpcStatus.NOT_FOUND,
+  Unauthorized: GrpcStatus.PERMISSION_DENIED,
+  DigestMismatch: GrpcStatus.DATA_LOSS,
+  InvalidManifest: GrpcStatus.FAILED_PRECONDITION,
+  Unavailable: GrpcStatus.UNAVAILABLE,
+  Aborted: GrpcStatus.CANCELLED,
+};
+
+/** An image-path error as the gRPC status it stands for. */
+export function imageCriError(err: unknown): unknown {
+  return err instanceof ImageError ? new CriError(CODES[err.code], err.message, undefined, { cause: err }) : err;
+}
+
+function credentials(auth: AuthConfig | null): RegistryCredentials | undefined {
+  if (!auth) return undefined;
+  const c: RegistryCredentials = {};
+  if (auth.username) c.username = auth.username;
+  if (auth.password) c.password = auth.password;
+  if (auth.auth) c.auth = auth.auth;
+  if (auth.identity_token) c.identityToken = auth.identity_token;
+  if (auth.registry_token) c.registryToken = auth.registry_token;
+  return Object.keys(c).length > 0 ? c : undefined;
+}
+
+function requireImage(spec: ImageSpec | null, rpc: string): string {
+  const ref = spec?.image ?? '';
+  if (!ref) throw CriError.invalidArgument(`${rpc}: image spec is empty`);
+  return ref;
+}
+
+export async function pull(ctx: RuntimeContext, spec: ImageSpec | null, auth: AuthConfig | null, signal: AbortSignal): Promise<string> {
+  const ref = requireImage(spec, 'PullImage');
+  try {
+    const pulled = await pullImage(ref, {
+      root: ctx.root,
+      ...(ctx.registries ? { registries: ctx.registries } : {}),
+      ...(credentials(auth) ? { auth: credentials(auth) } : {}),
+      client: ctx.images.client,
+      store: ctx.images.content,
+      images: ctx.images.records,
+      signal,
+    });
+    await ctx.images.snapshots.prepare({ config: pulled.config, layers: pulled.layers }, imageOwner(pulled.id), signal);
+    return pulled.id;
+  } catch (err) {
+    if (err instanceof ImageError && err.code === 'InvalidReference' && !err.message.includes(ref)) {
+      throw new CriError(GrpcStatus.INVALID_ARGUMENT, `image "${ref}": ${err.message}`, undefined, { cause: err });
+    }
+    throw imageCriError(err);
+  }
+}
+
+function imageMessage(img: ResolvedImage): Input<Image> {
+  const r = img.record;
+  const out: Input<Image> = {
+    id: r.config.digest,
+    repo_tags: r.names.filter((n) => !n.includes('@')),
+    repo_digests: r.names.filter((n) => n.includes('@')),
+    size: r.size,
+    spec: { image: r.config.digest },
+  };
+  // CRI: uid when the image's user is numeric (the part before any ":group"), else username.
+  const user = (img.config.config?.User ?? '').split(':')[0] ?? '';
+  if (/^\d+$/.test(user)) out.uid = { value: Number(user) };
+  else if (user !== '') out.username = user;
+  return out;
+}
+
+export async function listImages(ctx: RuntimeContext, filter: ImageSpec | null | undefined): Promise<Input<Image>[]> {
+  if (filter?.image) {
+    const one = await ctx.images.find(filter.image);
+    return one ? [imageMessage(one)] : [];
+  }
+  const out: Input<Image>[] = [];
+  for (const record of await ctx.images.records.list()) out.push(imageMessage({ record, config: await ctx.images.config(record) }));
+  return out;
+}
+
+export async function imageStatus(ctx: RuntimeContext, spec: ImageSpec | null, verbose: boolean): Promise<{ image: Input<Image> | null; info: Record<string, string> }> {
+  const img = await ctx.images.find(requireImage(spec, 'ImageStatus'));
+  // CRI: an absent image is a nil image, not an error.
+  if (!img) return { image: null, info: {} };
+  const info: Record<string, string> = {};
+  if (verbose) {
+    info.info = JSON.stringify({
+      imageSpec: img.config,
+      manifestDigest: img.record.manifestDigest,
+      mediaType: img.record.mediaType,
+      pulledAt: img.record.pulledAt,
+      layers: img.record.layers,
+    });
+  }
+  return { image: imageMessage(img), info };
+}
+
+/** Removes the image with every name it has (containerd's behaviour); absent images are fine. */
+export async function removeImage(ctx: RuntimeContext, spec: ImageSpec | null): Promise<void> {
+  const img = await ctx.images.records.get(requireImage(spec, 'RemoveImage'));
+  if (!img) return;
+  await ctx.images.records.remove(img.manifestDigest);
+  const id = img.config.digest;
+  const stillUsed = (await ctx.images.records.list()).some((r) => r.config.digest === id);
+  if (!stillUsed) await ctx.images.snapshots.release(imageOwner(id));
+  await ctx.images.snapshots.gc();
+  await removeUnusedBlobs(ctx, img);
+}
+
+/** Deletes the removed image's blobs (manifest, index, config, layers) that no remaining image references. */
+async function removeUnusedBlobs(ctx: RuntimeContext, removed: ImageRecord): Promise<void> {
+  const refs = (r: ImageRecord): string[] => [
+    r.manifestDigest,
+    r.config.digest,
+    ...r.layers.map((l) => l.digest),
+    ...r.names.filter((n) => n.includes('@')).map((n) => n.slice(n.indexOf('@') + 1)),
+  ];
+  const keep = new Set((await ctx.images.records.list()).flatMap(refs));
+  for (const d of new Set(refs(removed))) if (!keep.has(d)) await ctx.images.content.delete(d);
+}
+
+export async function imageFsInfo(ctx: RuntimeContext): Promise<Input<ImageFsInfoResponse>> {
+  const ts = nowNs();
+  const snapshots = ctx.images.snapshots.dir;
+  const [snap, content] = await Promise.all([diskUsage(snapshots), diskUsage(path.join(ctx.root, 'content'))]);
+  return {
+    image_filesystems: [{ timestamp: ts, fs_id: { mountpoint: snapshots }, used_bytes: { value: snap.bytes + content.bytes }, inodes_used: { value: snap.inodes + content.inodes } }],
+    container_filesystems: [],
+  };
+}

@@ -1,0 +1,269 @@
+// Pod sandboxes: a network namespace wired by CNI (unless hostNetwork), the pod's shared files,
+// and an infra container — Debian's static catatonit (`-P`, pause mode) on a tiny shared rootfs —
+// that holds the pod's IPC, UTS and (when shared) PID namespaces for the containers to join.
+//
+// RunPodSandbox records the sandbox before creating anything, then creates step by step; if any
+// step fails, removeSandboxResources undoes every step that happened (the same code the normal
+// removal runs), so a failed RunPodSandbox leaves nothing behind.
+
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CriError } from '../../cri/errors.js';
+import type {
+  Input,
+  ListPodSandboxRequest,
+  ListPodSandboxResponse,
+  NamespaceMode,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxStatusResponse,
+  RunPodSandboxRequest,
+} from '../../cri/types.js';
+import { buildSpec } from '../oci/spec.js';
+import type { ContainerHandle } from '../oci/runtime.js';
+import { sandboxDir, handlerOf, type RuntimeContext } from './context.js';
+import { addHostsEntry, mountShm, podFiles, unmountShm, writePodFiles } from './pod-files.js';
+import { nowNs, type SandboxRecord } from './state.js';
+import { randomId } from './ids.js';
+import { removeContainerResources, stopContainerRecord } from './container.js';
+
+const CATATONIT = '/usr/bin/catatonit';
+/** Seconds a container gets to stop when its sandbox is stopped (kubelet stops them first with the pod's grace). */
+const SANDBOX_STOP_GRACE_S = 0;
+
+/** The shared read-only rootfs of every infra container: just catatonit. */
+export async function ensurePauseRootfs(root: string): Promise<string> {
+  const rootfs = path.join(root, 'pause', 'rootfs');
+  const bin = path.join(rootfs, 'catatonit');
+  const [want, have] = await Promise.all([stat(CATATONIT), stat(bin).catch(() => undefined)]);
+  for (const d of ['proc', 'dev', 'sys', 'etc', 'tmp', 'run']) await mkdir(path.join(rootfs, d), { recursive: true, mode: 0o755 });
+  if (have === undefined || have.size !== want.size || have.mtimeMs < want.mtimeMs) {
+    const tmp = `${bin}.tmp`;
+    await copyFile(CATATONIT, tmp);
+    await rename(tmp, bin);
+  }
+  return rootfs;
+}
+
+export function sandboxName(config: PodSandboxConfig): string {
+  const m = config.metadata;
+  if (!m || !m.name) throw CriError.invalidArgument('sandbox config must include metadata with a name');
+  if (!m.namespace) throw CriError.invalidArgument(`sandbox "${m.name}": metadata.namespace is empty`);
+  for (const [k, v] of [['name', m.name], ['namespace', m.namespace], ['uid', m.uid]] as const) {
+    if (/[_/\s]/.test(v)) throw CriError.invalidArgument(`sandbox metadata.${k} "${v}" must not contain "_", "/" or spaces`);
+  }
+  return `${m.name}_${m.namespace}_${m.uid}_${m.attempt}`;
+}
+
+function nsMode(config: PodSandboxConfig, which: 'network' | 'pid' | 'ipc'): NamespaceMode {
+  return config.linux?.security_context?.namespace_options?.[which] ?? 'POD';
+}
+
+export const isHostNetwork = (c: PodSandboxConfig): boolean => nsMode(c, 'network') === 'NODE';
+export const isHostPid = (c: PodSandboxConfig): boolean => nsMode(c, 'pid') === 'NODE';
+export const isHostIpc = (c: PodSandboxConfig): boolean => nsMode(c, 'ipc') === 'NODE';
+
+function infraHandle(rec: SandboxRecord): ContainerHandle {
+  const bundle = path.join(rec.dir, 'infra');
+  return { id: rec.id, bundle, persistDir: bundle };
+}
+
+export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxRequest, signal: AbortSignal): Promise<string> {
+  const config = req.config;
+  if (!config) throw CriError.invalidArgument('RunPodSandbox needs a sandbox config');
+  const name = sandboxName(config);
+  const handler = handlerOf(ctx, req.runtime_handler);
+  const id = randomId();
+  ctx.sandboxes.reserve(name, id);
+  const rec: SandboxRecord = {
+    id,
+    name,
+    handler: handler.handler,
+    config,
+    createdAt: nowNs(),
+    phase: 'creating',
+    dir: sandboxDir(ctx.root, id),
+  };
+  try {
+    await ctx.sandboxStore.put(id, rec);
+    ctx.sandboxes.set(id, rec);
+    const hostNetwork = isHostNetwork(config);
+    const hostname = await writePodFiles({ dir: rec.dir, hostNetwork, hostname: config.hostname, dns: config.dns_config });
+    if (!isHostIpc(config)) {
+      rec.shmMounted = true; // recorded before the mount exists
+      await ctx.sandboxStore.put(id, rec);
+      await mountShm(rec.dir);
+    }
+    if (!hostNetwork) {
+      rec.netnsName = id;
+      await ctx.sandboxStore.put(id, rec);
+      const net = await ctx.network.setUp({
+        sandboxId: id,
+        podName: config.metadata?.name ?? '',
+        podNamespace: config.metadata?.namespace ?? '',
+        podUid: config.metadata?.uid,
+        portMappings: config.port_mappings.map((p) => ({ hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol, hostIP: p.host_ip })),
+        signal,
+      });
+      rec.netnsPath = net.netnsPath;
+      rec.ip = net.ip;
+      rec.additionalIps = net.additionalIPs;
+      await addHostsEntry(rec.dir, net.ip, hostname);
+    }
+    const infra = infraHandle(rec);
+    rec.infra = infra;
+    await ctx.sandboxStore.put(id, rec);
+    const { spec } = buildSpec({
+      id,
+      container: {
+        metadata: { name: 'POD', attempt: 0 },
+        command: ['/catatonit', '-P'],
+        linux: {
+          resources: { cpu_shares: 2, oom_score_adj: -998 },
+          security_context: {
+            readonly_rootfs: true,
+            no_new_privs: true,
+            run_as_user: config.linux?.security_context?.run_as_user ?? null,
+            seccomp: config.linux?.security_context?.seccomp ?? null,
+          },
+        },
+      },
+      sandbox: config,
+      rootfs: ctx.pauseRootfs,
+      userDb: {},
+      namespaces: {
+        network: hostNetwork ? 'host' : (rec.netnsPath as `/${string}`),
+        ipc: isHostIpc(config) ? 'host' : 'new',
+        uts: hostNetwork ? 'host' : 'new',
+        pid: isHostPid(config) ? 'host' : 'new',
+      },
+      host: ctx.host,
+      sysctls: config.linux?.sysctls,
+      hostname,
+    });
+    spec.annotations = { ...spec.annotations, 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-id': id };
+    await handler.create({ id, bundle: infra.bundle, spec, name: `k8s_POD_${name}`, signal });
+    await handler.start(infra);
+    rec.phase = 'ready';
+    await ctx.sandboxStore.put(id, rec);
+    return id;
+  } catch (err) {
+    try {
+      await removeSandboxResources(ctx, rec);
+    } catch (cleanup) {
+      ctx.warn(`RunPodSandbox ${id}: rollback failed, the record is kept for recovery: ${(cleanup as Error).message}`);
+      throw err;
+    }
+    throw err;
+  }
+}
+
+/** The infra process's pid while it runs; undefined once it has exited. */
+export async function infraPid(ctx: RuntimeContext, rec: SandboxRecord): Promise<number | undefined> {
+  if (rec.phase !== 'ready' || !rec.infra) return undefined;
+  return handlerOf(ctx, rec.handler).runningPid(rec.infra);
+}
+
+/** Stops every container of the sandbox, the infra process, and tears the network down. Idempotent. */
+export async function stopSandbox(ctx: RuntimeContext, rec: SandboxRecord): Promise<void> {
+  const handler = handlerOf(ctx, rec.handler);
+  for (const c of ctx.containers.values().filter((c) => c.sandboxId === rec.id)) {
+    await ctx.locks.run(c.id, () => stopContainerRecord(ctx, c, SANDBOX_STOP_GRACE_S));
+  }
+  if (rec.infra) {
+    const st = await handler.status(rec.infra);
+    if (st.state !== 'exited' && st.state !== 'unknown') await handler.stop(rec.infra, 0);
+  }
+  if (rec.netnsName) await ctx.network.tearDown(rec.id);
+  if (rec.phase !== 'stopped') {
+    rec.phase = 'stopped';
+    await ctx.sandboxStore.put(rec.id, rec);
+  }
+}
+
+/**
+ * Removes whatever of the sandbox exists — containers, infra container, network, shm, files,
+ * record, name — in reverse order of creation. Used by RemovePodSandbox, by RunPodSandbox's
+ * rollback and by recovery of half-made sandboxes. Throws (keeping the record) if a step fails.
+ */
+export async function removeSandboxResources(ctx: RuntimeContext, rec: SandboxRecord): Promise<void> {
+  for (const c of ctx.containers.values().filter((c) => c.sandboxId === rec.id)) {
+    await ctx.locks.run(c.id, () => removeContainerResources(ctx, c));
+  }
+  const handler = ctx.handlers.get(rec.handler);
+  if (rec.infra && handler) await handler.delete(rec.infra, { force: true });
+  if (rec.netnsName) await ctx.network.tearDown(rec.id);
+  if (rec.shmMounted) await unmountShm(rec.dir);
+  await rm(rec.dir, { recursive: true, force: true });
+  await ctx.sandboxStore.delete(rec.id);
+  ctx.sandboxes.delete(rec.id);
+  ctx.sandboxes.release(rec.name, rec.id);
+}
+
+/** Ready while the infra process runs; NotReady once stopped or when it died. */
+async function sandboxState(ctx: RuntimeContext, rec: SandboxRecord): Promise<'SANDBOX_READY' | 'SANDBOX_NOTREADY'> {
+  return (await infraPid(ctx, rec)) !== undefined ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
+}
+
+export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, verbose: boolean): Promise<Input<PodSandboxStatusResponse>> {
+  const pid = await infraPid(ctx, rec);
+  const c = rec.config;
+  const out: Input<PodSandboxStatusResponse> = {
+    status: {
+      id: rec.id,
+      metadata: c.metadata,
+      state: pid !== undefined ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
+      created_at: rec.createdAt,
+      network: { ip: rec.ip ?? '', additional_ips: (rec.additionalIps ?? []).map((ip) => ({ ip })) },
+      linux: { namespaces: { options: { network: nsMode(c, 'network'), pid: nsMode(c, 'pid'), ipc: nsMode(c, 'ipc') } } },
+      labels: c.labels,
+      annotations: c.annotations,
+      runtime_handler: rec.handler,
+    },
+    timestamp: nowNs(),
+  };
+  if (verbose) {
+    out.info = {
+      info: JSON.stringify({
+        pid: pid ?? 0,
+        processStatus: pid !== undefined ? 'running' : 'stopped',
+        netNamespacePath: rec.netnsPath ?? '',
+        image: 'skiff/pause (catatonit -P)',
+        runtimeHandler: rec.handler,
+        sandboxDir: rec.dir,
+        files: podFiles(rec.dir),
+        config: c,
+      }),
+    };
+  }
+  return out;
+}
+
+const labelsMatch = (labels: Record<string, string>, selector: Record<string, string> | undefined): boolean =>
+  Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+
+export async function listSandboxes(ctx: RuntimeContext, req: ListPodSandboxRequest): Promise<Input<ListPodSandboxResponse>> {
+  const f = req.filter;
+  let recs = ctx.sandboxes.values().filter((r) => r.phase !== 'creating');
+  if (f?.id) {
+    // A filter by an unknown id lists nothing (as containerd), an ambiguous prefix too.
+    let id: string | undefined;
+    try {
+      id = ctx.sandboxes.resolve(f.id);
+    } catch {
+      id = undefined;
+    }
+    recs = recs.filter((r) => r.id === id);
+  }
+  recs = recs.filter((r) => labelsMatch(r.config.labels, f?.label_selector));
+  const items: Input<PodSandbox>[] = [];
+  for (const r of recs) {
+    const state = await sandboxState(ctx, r);
+    if (f?.state && f.state.state !== state) continue;
+    items.push({ id: r.id, metadata: r.config.metadata, state, created_at: r.createdAt, labels: r.config.labels, annotations: r.config.annotations, runtime_handler: r.handler });
+  }
+  items.sort((a, b) => (b.created_at ?? 0) - (a.created_at ?? 0));
+  return { items };
+}
+
+export { labelsMatch };

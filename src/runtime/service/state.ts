@@ -1,0 +1,162 @@
+// The runtime's own records of sandboxes and containers, under `<root>/state/`. Each is written
+// (RecordStore: atomic + durable) before the OS resources it names are created, and updated as
+// they change, so a restarted runtime knows everything a crash could have left behind.
+// Live facts (is the process running, its exit code) are not stored: they come from conmon's
+// files and the OCI runtime on every query (see OciRuntime), so records never go stale.
+
+import path from 'node:path';
+import { CriError } from '../../cri/errors.js';
+import type { ContainerConfig, LinuxContainerResources, PodSandboxConfig } from '../../cri/types.js';
+import type { ContainerHandle } from '../oci/runtime.js';
+import { asObject, asString, RecordStore } from '../sandbox/records.js';
+
+export type SandboxPhase = 'creating' | 'ready' | 'stopped';
+export type ContainerPhase = 'creating' | 'created' | 'started';
+
+export interface SandboxRecord {
+  id: string;
+  /** The reserved name: `<name>_<namespace>_<uid>_<attempt>` (containerd's form). */
+  name: string;
+  handler: string;
+  config: PodSandboxConfig;
+  /** Nanoseconds since the epoch. */
+  createdAt: number;
+  phase: SandboxPhase;
+  /** `<root>/sandboxes/<id>`: hosts, resolv.conf, hostname, shm. */
+  dir: string;
+  /** Set when the pod has its own network namespace (not hostNetwork). */
+  netnsName?: string;
+  netnsPath?: string;
+  ip?: string;
+  additionalIps?: string[];
+  /** The infra (pause) container. */
+  infra?: ContainerHandle;
+  /** `<dir>/shm` is a tmpfs we mounted. */
+  shmMounted?: boolean;
+}
+
+export interface ContainerRecord {
+  id: string;
+  /** The reserved name: `<container>_<sandbox name>_<namespace>_<uid>_<attempt>`. */
+  name: string;
+  sandboxId: string;
+  config: ContainerConfig;
+  /** The image as requested, and what it resolved to. */
+  image: string;
+  imageId: string;
+  /** A repo digest of the image (`name@sha256:...`), CRI's image_ref. */
+  imageRef: string;
+  createdAt: number;
+  startedAt?: number;
+  phase: ContainerPhase;
+  handle: ContainerHandle;
+  stopSignal?: string;
+  /** Absolute log path (sandbox log_directory + config log_path), if any. */
+  logPath?: string;
+  /** Resources as last applied (UpdateContainerResources changes them). */
+  resources?: LinuxContainerResources;
+}
+
+function check<T extends { id: string; phase: string }>(what: string, phases: readonly string[]) {
+  return (v: unknown, id: string): T => {
+    const o = asObject(v, `${what} record`);
+    if (asString(o.id, 'id') !== id) throw new Error(`id ${JSON.stringify(o.id)} does not match the record file`);
+    if (!phases.includes(asString(o.phase, 'phase'))) throw new Error(`unknown phase ${JSON.stringify(o.phase)}`);
+    asObject(o.config, 'config');
+    return o as unknown as T;
+  };
+}
+
+export function sandboxRecords(root: string): RecordStore<SandboxRecord> {
+  return new RecordStore({ dir: path.join(root, 'state', 'sandboxes'), validate: check<SandboxRecord>('sandbox', ['creating', 'ready', 'stopped']) });
+}
+
+export function containerRecords(root: string): RecordStore<ContainerRecord> {
+  return new RecordStore({ dir: path.join(root, 'state', 'containers'), validate: check<ContainerRecord>('container', ['creating', 'created', 'started']) });
+}
+
+/**
+ * Objects by id with unique-prefix lookup (crictl and kubectl users type short ids) and name
+ * reservations, as containerd's name index: a name maps to one id until released.
+ */
+export class IdIndex<T> {
+  private readonly byId = new Map<string, T>();
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly kind: 'sandbox' | 'container') {}
+
+  reserve(name: string, id: string): void {
+    const holder = this.names.get(name);
+    if (holder !== undefined && holder !== id) {
+      throw CriError.alreadyExists(`the ${this.kind} name "${name}" is reserved for ${holder}: remove that ${this.kind} first or use another attempt number`);
+    }
+    this.names.set(name, id);
+  }
+
+  release(name: string, id: string): void {
+    if (this.names.get(name) === id) this.names.delete(name);
+  }
+
+  set(id: string, value: T): void {
+    this.byId.set(id, value);
+  }
+
+  delete(id: string): void {
+    this.byId.delete(id);
+  }
+
+  values(): T[] {
+    return [...this.byId.values()];
+  }
+
+  /** The full id for an id or a unique prefix of one, or undefined. */
+  resolve(idOrPrefix: string): string | undefined {
+    if (this.byId.has(idOrPrefix)) return idOrPrefix;
+    if (idOrPrefix === '') return undefined;
+    let found: string | undefined;
+    for (const id of this.byId.keys()) {
+      if (!id.startsWith(idOrPrefix)) continue;
+      if (found !== undefined) throw CriError.invalidArgument(`${this.kind} id prefix "${idOrPrefix}" is ambiguous: it matches ${found} and ${id}`);
+      found = id;
+    }
+    return found;
+  }
+
+  get(idOrPrefix: string): T | undefined {
+    const id = this.resolve(idOrPrefix);
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  /** Like get, but NotFound (with the id in the message) when absent. */
+  must(idOrPrefix: string): T {
+    if (!idOrPrefix) throw CriError.invalidArgument(`${this.kind} id is empty`);
+    const v = this.get(idOrPrefix);
+    if (v === undefined) throw CriError.notFound(`${this.kind} "${idOrPrefix}" not found`);
+    return v;
+  }
+}
+
+/** Serialises work per key (one create/stop/remove at a time per object). */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+export function nowNs(): number {
+  return Date.now() * 1e6;
+}
+
+export function dateNs(d: Date | undefined): number {
+  return d === undefined ? 0 : d.getTime() * 1e6;
+}
