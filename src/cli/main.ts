@@ -6,6 +6,7 @@ import { schedulerCommand } from './scheduler.js';
 import { controllerManagerCommand } from './controller-manager.js';
 import { simCommand } from './sim.js';
 import { runtimeCommand } from './runtime.js';
+import { resetCommand } from './reset.js';
 
 const program = new Command('skiff')
   .description('A Kubernetes-compatible container orchestrator in one binary')
@@ -14,7 +15,8 @@ const program = new Command('skiff')
   .addCommand(schedulerCommand())
   .addCommand(controllerManagerCommand())
   .addCommand(simCommand())
-  .addCommand(runtimeCommand());
+  .addCommand(runtimeCommand())
+  .addCommand(resetCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`skiff: ${(err as Error)?.message ?? String(err)}\n`);

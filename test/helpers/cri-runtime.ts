@@ -32,6 +32,8 @@ export interface TestRuntime {
   output(): string;
   /** SIGKILL, then start again on the same dirs. */
   restart(): Promise<void>;
+  /** SIGKILL and leave it dead (stop() then only cleans the dirs). */
+  crash(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,15 +78,20 @@ export async function startTestRuntime(opts: { registry?: LocalRegistry; busybox
     pid: () => child.pid ?? 0,
     output: () => out(),
     async restart() {
+      await rt.crash();
+      await launch();
+      client = new CriClient(socket);
+    },
+    async crash() {
       client.close();
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
-      await launch();
-      client = new CriClient(socket);
     },
     async stop() {
+      const alive = child.exitCode === null && child.signalCode === null;
       try {
+        if (!alive) return;
         const { items } = await client.listPodSandbox({});
         for (const s of items) await client.removePodSandbox({ pod_sandbox_id: s.id });
         for (const img of (await client.listImages({})).images) await client.removeImage({ image: { image: img.id } });

@@ -73,7 +73,8 @@ export async function defaultHandlers(): Promise<HandlerConfig[]> {
   return out;
 }
 
-export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+/** The runtime's context for `opts` (no socket, no recovery yet): shared by startRuntime and resetRuntime. */
+export async function createContext(opts: Omit<RuntimeOptions, 'socket'>): Promise<{ ctx: RuntimeContext; defaultNetwork: (cidr: string | undefined) => CniConflist; generated: boolean }> {
   const root = path.resolve(opts.root ?? '/var/lib/skiff/runtime');
   const stateDir = path.resolve(opts.stateDir ?? '/run/skiff/runtime');
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`skiff runtime: ${m}\n`));
@@ -115,6 +116,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     registries,
     warn,
   };
+  return { ctx, defaultNetwork, generated };
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { ctx, defaultNetwork, generated } = await createContext(opts);
+  const { root, stateDir, handlers, network, registries } = ctx;
   const recovery = await recover(ctx);
 
   const sandboxOf = (id: string) => ctx.sandboxes.must(id);
