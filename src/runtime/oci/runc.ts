@@ -78,10 +78,20 @@ export class RuncCli {
         if (timer) clearTimeout(timer);
         reject(new CriError(GrpcStatus.INTERNAL, `cannot run ${this.binary}: ${err.message}`));
       });
-      child.on('close', (code, signal) => {
+      // Normally 'close' (output drained) follows 'exit' at once. But a runtime may leave a
+      // helper holding our pipes (runsc starts a gofer per container that inherits them), so
+      // after 'exit' the output gets a short grace to drain and then the pipes are dropped.
+      let done = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (done) return;
+        done = true;
         if (timer) clearTimeout(timer);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
         resolve({ code, signal, stdout, stderr });
-      });
+      };
+      child.on('close', finish);
+      child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 250).unref());
       if (child.stdin) {
         // The runtime may exit without reading its input (e.g. on an early error): that EPIPE is
         // not ours to report — its exit status and stderr are.

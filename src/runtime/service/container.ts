@@ -135,7 +135,6 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
     const files = podFiles(sb.dir);
     const { spec } = buildSpec({
       id,
-      ...(sb.handler === 'runsc' ? { sandboxId: sb.id } : {}),
       container: config,
       sandbox: sb.config,
       rootfs: target,

@@ -69,7 +69,11 @@ async function exists(p: string): Promise<boolean> {
 
 export async function defaultHandlers(): Promise<HandlerConfig[]> {
   const out: HandlerConfig[] = [{ name: 'runc', path: '/usr/sbin/runc' }];
-  if (await exists('/usr/bin/runsc')) out.push({ name: 'runsc', path: '/usr/bin/runsc' });
+  // gVisor with --network=host: the sandbox uses the kernel's network stack of the namespace it
+  // runs in, which is the pod's (the spec's netns). Its own netstack mode cannot start here:
+  // Debian 12's runsc (20221219) tells the root namespace by /proc/sys/net/core/rmem_default,
+  // which newer kernels show in every namespace, so it refuses every pod namespace as "root".
+  if (await exists('/usr/bin/runsc')) out.push({ name: 'runsc', path: '/usr/bin/runsc', args: ['--network=host'] });
   return out;
 }
 
