@@ -5,6 +5,8 @@ import { serverCommand } from './server.js';
 import { schedulerCommand } from './scheduler.js';
 import { controllerManagerCommand } from './controller-manager.js';
 import { simCommand } from './sim.js';
+import { crictlCommand } from './crictl/index.js';
+import { imagesCommand } from './images.js';
 
 const program = new Command('skiff')
   .description('A Kubernetes-compatible container orchestrator in one binary')
@@ -12,7 +14,9 @@ const program = new Command('skiff')
   .addCommand(serverCommand())
   .addCommand(schedulerCommand())
   .addCommand(controllerManagerCommand())
-  .addCommand(simCommand());
+  .addCommand(simCommand())
+  .addCommand(crictlCommand())
+  .addCommand(imagesCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`skiff: ${(err as Error)?.message ?? String(err)}\n`);
