@@ -11,6 +11,8 @@ import { imagesCommand } from './images.js';
 const program = new Command('skiff')
   .description('A Kubernetes-compatible container orchestrator in one binary')
   .version('0.1.0')
+  // Options after a subcommand belong to it (`skiff crictl exec ID sh -c ...` keeps its -c).
+  .enablePositionalOptions()
   .addCommand(serverCommand())
   .addCommand(schedulerCommand())
   .addCommand(controllerManagerCommand())
