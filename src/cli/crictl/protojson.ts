@@ -47,9 +47,10 @@ function scalarToJson(f: FieldDesc, v: unknown): JsonValue {
   return v as JsonValue;
 }
 
-/** A decoded CRI message (as CriClient returns it) in protojson's shape. */
+/** A decoded CRI message (as CriClient returns it) in protojson's shape; `{}` for a nil message. */
 export function toProtoJson(value: unknown, typeName: string): JsonObject {
   const desc = messageDesc(typeName);
+  if (value === null || value === undefined) return {};
   const src = (value ?? {}) as Record<string, unknown>;
   const out: JsonObject = {};
   for (const f of desc.field) {
