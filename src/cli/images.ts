@@ -55,6 +55,7 @@ function progressReporter(quiet: boolean): { onProgress?: (p: PullProgress) => v
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, cliProgress.SingleBar>();
+  let stopped = false;
   return {
     onProgress: (p) => {
       let bar = bars.get(p.digest);
@@ -65,7 +66,11 @@ function progressReporter(quiet: boolean): { onProgress?: (p: PullProgress) => v
       }
       bar.update(p.status === 'downloading' ? p.done : Math.max(1, p.total), payload);
     },
-    stop: () => multi.stop(),
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      multi.stop();
+    },
   };
 }
 
