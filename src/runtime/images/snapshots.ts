@@ -203,14 +203,15 @@ export class Snapshotter {
   /** Deletes snapshots that no owner uses; returns their chainIDs. */
   async gc(): Promise<string[]> {
     await this.load();
-    // A mounted overlay still reading a snapshot keeps it, whatever the records say.
+    // A mounted overlay still reading a snapshot keeps it, whatever the records say. Matched by
+    // its path: the same chain under another root (another runtime, a test) is not this one.
     const lowersInUse = (await readMountInfo()).filter((m) => m.fsType === 'overlay').map((m) => m.superOptions).join('\n');
     const trash: string[] = [];
     const removed = await this.locked(async () => {
       const out: string[] = [];
       for (const info of [...this.index.values()]) {
         const c = info.chainId;
-        if (info.owners.length > 0 || this.pins.has(c) || this.inflight.has(c) || lowersInUse.includes(hex(c))) continue;
+        if (info.owners.length > 0 || this.pins.has(c) || this.inflight.has(c) || lowersInUse.includes(this.fsDir(c))) continue;
         const t = path.join(this.dir, `.trash-${hex(c)}-${randomBytes(4).toString('hex')}`);
         await fsp.rename(path.join(this.dir, hex(c)), t);
         this.index.delete(c);
