@@ -202,6 +202,8 @@ export async function removeContainerResources(ctx: RuntimeContext, rec: Contain
   await removeRootfs(ctx.root, rec.id);
   await ctx.images.snapshots.release(containerOwner(rec.id));
   await rm(rec.handle.bundle, { recursive: true, force: true });
+  // The CRI log goes with the container, as containerd removes it.
+  if (rec.logPath) await rm(rec.logPath, { force: true });
   await ctx.containerStore.delete(rec.id);
   ctx.containers.delete(rec.id);
   ctx.containers.release(rec.name, rec.id);

@@ -79,6 +79,7 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
     id,
     name,
     handler: handler.handler,
+    runtimeHandler: req.runtime_handler,
     config,
     createdAt: nowNs(),
     phase: 'creating',
@@ -218,7 +219,7 @@ export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, ver
       linux: { namespaces: { options: { network: nsMode(c, 'network'), pid: nsMode(c, 'pid'), ipc: nsMode(c, 'ipc') } } },
       labels: c.labels,
       annotations: c.annotations,
-      runtime_handler: rec.handler,
+      runtime_handler: rec.runtimeHandler ?? rec.handler,
     },
     timestamp: nowNs(),
   };
@@ -260,7 +261,7 @@ export async function listSandboxes(ctx: RuntimeContext, req: ListPodSandboxRequ
   for (const r of recs) {
     const state = await sandboxState(ctx, r);
     if (f?.state && f.state.state !== state) continue;
-    items.push({ id: r.id, metadata: r.config.metadata, state, created_at: r.createdAt, labels: r.config.labels, annotations: r.config.annotations, runtime_handler: r.handler });
+    items.push({ id: r.id, metadata: r.config.metadata, state, created_at: r.createdAt, labels: r.config.labels, annotations: r.config.annotations, runtime_handler: r.runtimeHandler ?? r.handler });
   }
   items.sort((a, b) => (b.created_at ?? 0) - (a.created_at ?? 0));
   return { items };

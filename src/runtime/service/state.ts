@@ -17,7 +17,10 @@ export interface SandboxRecord {
   id: string;
   /** The reserved name: `<name>_<namespace>_<uid>_<attempt>` (containerd's form). */
   name: string;
+  /** The handler that runs it (runc, runsc). */
   handler: string;
+  /** The runtime_handler as requested ("" for the default), reported back as upstream does. */
+  runtimeHandler?: string;
   config: PodSandboxConfig;
   /** Nanoseconds since the epoch. */
   createdAt: number;
