@@ -12,6 +12,12 @@
 //
 // Everything lives in <bundle>/exec-<random>/ (process.json, pid, ctl, attach, exit file) and is
 // removed afterwards; conmon (kept as our child with --sync) and the relay are ended by pid.
+//
+// Why conmon and not a foreground `runc exec -t`: runc in the foreground needs a terminal of its
+// own (one of its stdio, or /dev/tty) to relay and to read resizes from, and Node cannot
+// allocate a pty; conmon takes the container's pty master over the console socket instead.
+// runsc has no --tty flag (it reads process.terminal), so for it conmon runs a wrapper that
+// drops the flag.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -96,10 +102,11 @@ export async function conmonExec(t: ExecTarget, cmd: readonly string[], io: Remo
   let conn: SeqpacketConnection | undefined;
   try {
     await writeFile(path.join(dir, 'process.json'), JSON.stringify(proc), { mode: 0o600 });
+    const runtimePath = io.tty && !takesTtyFlag(t.cli.binary) ? await ttyFlagDropper(dir, t.cli.binary) : t.cli.binary;
     const args = [
       '--api-version', '1', '--exec', '--exec-attach', '--sync',
       '--cid', t.id, '--cuuid', 'x', '--name', t.id,
-      '--runtime', t.cli.binary,
+      '--runtime', runtimePath,
       '--bundle', dir,
       '--container-pidfile', path.join(dir, 'pid'),
       '--exec-process-spec', path.join(dir, 'process.json'),
@@ -171,6 +178,19 @@ export async function conmonExec(t: ExecTarget, cmd: readonly string[], io: Remo
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** runc (and crun) take `exec --tty`; runsc takes the terminal from process.json only. */
+function takesTtyFlag(runtimeBinary: string): boolean {
+  return path.basename(runtimeBinary) !== 'runsc';
+}
+
+/** A wrapper around `runtimeBinary` that drops the --tty argument conmon adds for a terminal. */
+async function ttyFlagDropper(dir: string, runtimeBinary: string): Promise<string> {
+  const file = path.join(dir, 'runtime');
+  const script = `#!/bin/sh\nfor a; do shift; [ "$a" = --tty ] || set -- "$@" "$a"; done\nexec '${runtimeBinary.replace(/'/g, `'\\''`)}' "$@"\n`;
+  await writeFile(file, script, { mode: 0o700 });
+  return file;
 }
 
 /** Sends a conmon packet's payload to the matching client stream; resolves when it may continue. */

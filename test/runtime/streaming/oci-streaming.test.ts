@@ -69,6 +69,8 @@ describe('streaming with conmon + runc containers', { concurrency: false }, () =
   let base = '';
   let rootfs = '';
   let runtime: OciRuntime;
+  let runsc: OciRuntime;
+  const runscHandles: ContainerHandle[] = [];
   let server: StreamingServer<OciContainerTarget, SandboxTarget>;
   let makeSpec: (id: string, config: Partial<ContainerConfig>) => Promise<ReturnType<typeof buildSpec>['spec']>;
   const handles: ContainerHandle[] = [];
@@ -107,6 +109,8 @@ describe('streaming with conmon + runc containers', { concurrency: false }, () =
         host,
       }).spec;
     runtime = new OciRuntime({ handler: 'runc', runtimePath: '/usr/sbin/runc', runtimeRoot: path.join(base, 'runc'), exitDir: path.join(base, 'exits'), socketDir: path.join(base, 's') });
+    // gVisor with the host network stack, so the test needs no netns of its own.
+    runsc = new OciRuntime({ handler: 'runsc', runtimePath: '/usr/bin/runsc', runtimeArgs: ['--network=host'], runtimeRoot: path.join(base, 'runsc'), exitDir: path.join(base, 'exits'), socketDir: path.join(base, 's') });
     server = await startStreamingServer({ backend: new OciStreamingBackend() });
     sleeper = await startContainer({ command: ['/bin/sleep', '100000'] });
   });
@@ -115,10 +119,11 @@ describe('streaming with conmon + runc containers', { concurrency: false }, () =
     await server?.close();
     if (httpd?.pid && httpd.exitCode === null) httpd.kill('SIGKILL');
     for (const h of handles) await runtime.delete(h, { force: true }).catch(() => undefined);
-    const leftover = await runtime.list().catch(() => []);
+    for (const h of runscHandles) await runsc.delete(h, { force: true }).catch(() => undefined);
+    const leftover = [...(await runtime.list().catch(() => [])), ...(await runsc.list().catch(() => []))];
     await cleanupCgroups();
     for (const m of await nsMounts()) if (m.startsWith(base + '/')) await run('umount', ['--lazy', m]).catch(() => undefined);
-    const execDirs = (await Promise.all(handles.map(async (h) => (await readdir(h.bundle).catch(() => [])).filter((n) => n.startsWith('exec-'))))).flat();
+    const execDirs = (await Promise.all([...handles, ...runscHandles].map(async (h) => (await readdir(h.bundle).catch(() => [])).filter((n) => n.startsWith('exec-'))))).flat();
     await sleep(100);
     const procs = await processesMentioning(base);
     await rm(base, { recursive: true, force: true });
@@ -283,6 +288,32 @@ describe('streaming with conmon + runc containers', { concurrency: false }, () =
     } finally {
       web.close();
     }
+  });
+
+  it('exec in a gVisor (runsc) container, with and without a TTY', async () => {
+    const id = `skiff-st-${tag}-gv`;
+    const bundle = path.join(base, 'c', id);
+    runscHandles.push({ id, bundle, persistDir: bundle });
+    const handle = await runsc.create({ id, bundle, spec: await makeSpec(id, { command: ['/bin/sleep', '100000'] }) });
+    await runsc.start(handle);
+    const target: OciContainerTarget = { runtime: runsc, handle, stdin: false, tty: false };
+    const out = sink();
+    const err = sink();
+    assert.deepEqual(await streamExec(exec(['/bin/sh', '-c', 'echo out; echo err >&2; exit 4'], {}, target), { stdout: out.stream, stderr: err.stream }), { exitCode: 4 });
+    assert.deepEqual([out.text(), err.text()], ['out\n', 'err\n']);
+
+    const tty = sink();
+    const stdin = new PassThrough();
+    const done = streamExec(exec(['/bin/sh', '-c', 'echo ready; read x; echo "got $x"; stty size'], { stdin: true, tty: true, stderr: false }, target), {
+      stdin,
+      stdout: tty.stream,
+      tty: true,
+      resize: { initial: { width: 90, height: 20 } },
+    });
+    await tty.waitFor(/ready\r\n/);
+    stdin.write('hi\n');
+    assert.deepEqual(await done, { exitCode: 0 });
+    assert.match(tty.text(), /got hi\r\n20 90\r\n/);
   });
 
   it('a used token answers 404', async () => {
