@@ -1,0 +1,82 @@
+// Server side of one exec or attach session over a websocket, as upstream's remotecommand
+// server runs it: an empty message on the lowest requested output channel tells the client the
+// stream is established; stdin (channel 0) and resize (channel 4) flow in, stdout/stderr flow
+// out; when the backend is done the final status goes on the error channel (3) and the
+// websocket closes normally. A client that goes away aborts the backend.
+
+import { once } from 'node:events';
+import { PassThrough, type Writable } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { ResizeEvents, type RemoteCommandIO } from './backend.js';
+import { ERROR, protocolTraits, RESIZE, ResizeDecoder, STDERR, STDIN, STDOUT } from './channels.js';
+import { encodeStatus, type RemoteStatus } from './status.js';
+import { WsChannels } from './ws-channels.js';
+
+export interface RemoteCommandOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** Runs the session; resolves when the websocket is closed and the backend has settled. */
+export async function serveRemoteCommand(
+  ws: WebSocket,
+  opts: RemoteCommandOptions,
+  idleTimeoutMs: number,
+  run: (io: RemoteCommandIO) => Promise<RemoteStatus>,
+): Promise<void> {
+  const ch = new WsChannels(ws, protocolTraits(ws.protocol), idleTimeoutMs);
+  const ac = new AbortController();
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const stdin = opts.stdin ? new PassThrough() : undefined;
+  const stdout = opts.stdout ? ch.writer(STDOUT) : undefined;
+  const stderr = opts.stderr ? ch.writer(STDERR) : undefined;
+  const resize = new ResizeEvents();
+  const decoder = new ResizeDecoder();
+
+  ch.onFrame((frame) => {
+    if (frame.kind === 'close') {
+      if (frame.channel === STDIN) stdin?.end();
+      return;
+    }
+    if (frame.kind !== 'data') return;
+    if (frame.channel === STDIN && stdin && !stdin.writableEnded) {
+      if (!stdin.write(frame.data)) {
+        ws.pause();
+        stdin.once('drain', () => ws.resume());
+      }
+    } else if (frame.channel === RESIZE) {
+      for (const size of decoder.push(frame.data)) resize.push(size);
+    }
+  });
+  void closed.then(() => {
+    ac.abort();
+    if (stdin && !stdin.writableEnded) stdin.end();
+  });
+
+  // The "connected" signal upstream sends before anything else.
+  ch.send(opts.stdout ? STDOUT : opts.stderr ? STDERR : ERROR, Buffer.alloc(0));
+
+  const io: RemoteCommandIO = { tty: opts.tty, resize, signal: ac.signal };
+  if (stdin) io.stdin = stdin;
+  if (stdout) io.stdout = stdout;
+  if (stderr) io.stderr = stderr;
+  let status: RemoteStatus;
+  try {
+    status = await run(io);
+  } finally {
+    // Output the backend wrote must precede the status.
+    await Promise.all([stdout, stderr].map((w) => (w ? flush(w) : undefined)));
+  }
+  const payload = encodeStatus(ch.traits, status);
+  if (payload) await ch.sendAsync(ERROR, payload);
+  ch.close();
+  await closed;
+}
+
+async function flush(w: Writable): Promise<void> {
+  if (w.writableFinished || w.destroyed) return;
+  if (!w.writableEnded) w.end();
+  await once(w, 'finish').catch(() => undefined);
+}

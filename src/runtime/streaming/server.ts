@@ -1,0 +1,217 @@
+// The CRI streaming server: the Exec, Attach and PortForward RPCs validate their request, store
+// it with its resolved target under a single-use token (token-cache.ts) and answer
+// `<baseUrl>/{exec,attach,portforward}/<token>`; the client then opens that URL as a websocket
+// (channels.ts protocols) and the backend does the work. As upstream
+// (k8s.io/kubelet/pkg/cri/streaming): GET and POST are served, an unknown, reused or expired
+// token — or one used on the wrong path — answers 404 "404 page not found", validation errors
+// are InvalidArgument at RPC time, and the connection is dropped after 4 h without traffic.
+// SPDY is not spoken: a non-websocket request consumes its token and gets 400 saying so.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CriError } from '../../cri/errors.js';
+import type { AttachRequest, AttachResponse, ExecRequest, ExecResponse, PortForwardRequest, PortForwardResponse } from '../../cri/types.js';
+import type { StreamingBackend } from './backend.js';
+import { negotiate, PORT_FORWARD_PROTOCOLS, REMOTE_COMMAND_PROTOCOLS } from './channels.js';
+import { parsePortQuery, servePortForward } from './portforward.js';
+import { serveRemoteCommand } from './remotecommand.js';
+import { exitCodeStatus, internalErrorStatus, successStatus } from './status.js';
+import { TokenCache } from './token-cache.js';
+
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 4 * 60 * 60 * 1000;
+
+export interface StreamingServerOptions<C, S> {
+  /** Listen address; default 127.0.0.1. */
+  host?: string;
+  /** Listen port; 0 (default) picks a free one. */
+  port?: number;
+  backend: StreamingBackend<C, S>;
+  /** The URL clients reach this server at, when not http://<host>:<port> (e.g. a node address). */
+  baseUrl?: string;
+  idleTimeoutMs?: number;
+  tokenTtlMs?: number;
+  /** Clock for token expiry (tests). */
+  now?: () => number;
+  /** Told about session failures that reach no client (the client is already gone). */
+  onError?: (err: Error) => void;
+}
+
+export interface StreamingServer<C, S> {
+  readonly baseUrl: string;
+  /** Validates `req` (CriError InvalidArgument) and returns the single-use URL for it. */
+  getExec(req: ExecRequest, target: C): ExecResponse;
+  getAttach(req: AttachRequest, target: C): AttachResponse;
+  getPortForward(req: PortForwardRequest, target: S): PortForwardResponse;
+  /** Stops listening, ends every session (their processes are stopped) and waits for them. */
+  close(): Promise<void>;
+}
+
+type Pending<C, S> =
+  | { kind: 'exec'; req: ExecRequest; target: C }
+  | { kind: 'attach'; req: AttachRequest; target: C }
+  | { kind: 'portforward'; req: PortForwardRequest; target: S };
+
+export function validateExecRequest(req: ExecRequest): void {
+  if (!req.container_id) throw CriError.invalidArgument('missing required container_id');
+  if (req.tty && req.stderr) throw CriError.invalidArgument('tty and stderr cannot both be true');
+  if (!req.stdin && !req.stdout && !req.stderr) throw CriError.invalidArgument('one of stdin, stdout, or stderr must be set');
+  if (!req.cmd || req.cmd.length === 0) throw CriError.invalidArgument('cmd must not be empty');
+}
+
+export function validateAttachRequest(req: AttachRequest): void {
+  if (!req.container_id) throw CriError.invalidArgument('missing required container_id');
+  if (req.tty && req.stderr) throw CriError.invalidArgument('tty and stderr cannot both be true');
+  if (!req.stdin && !req.stdout && !req.stderr) throw CriError.invalidArgument('one of stdin, stdout, and stderr must be set');
+}
+
+export function validatePortForwardRequest(req: PortForwardRequest): void {
+  if (!req.pod_sandbox_id) throw CriError.invalidArgument('missing required pod_sandbox_id');
+  for (const p of req.port ?? []) {
+    if (!Number.isInteger(p) || p < 1 || p > 0xffff) throw CriError.invalidArgument(`invalid port ${p}: ports must be in 1-65535`);
+  }
+}
+
+function urlHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function plainResponse(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(text);
+}
+
+function rejectUpgrade(socket: Duplex, code: number, reason: string, text: string): void {
+  const body = Buffer.from(text);
+  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${text}`);
+}
+
+const NOT_FOUND = '404 page not found\n';
+
+export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C, S>): Promise<StreamingServer<C, S>> {
+  const { backend } = opts;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+  const cache = new TokenCache<Pending<C, S>>({ ttlMs: opts.tokenTtlMs, now: opts.now });
+  const sessions = new Set<{ ws: WebSocket; done: Promise<void> }>();
+  const chosen = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (_offered, req) => chosen.get(req) ?? false,
+  });
+  let basePath = '';
+
+  /** The pending request for `/<kind>/<token>`, consumed; undefined → 404. */
+  const take = (url: string | undefined): Pending<C, S> | undefined => {
+    const u = new URL(url ?? '/', 'http://x');
+    const m = /^\/(exec|attach|portforward)\/([^/]+)$/.exec(u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) : '');
+    if (!m) return undefined;
+    const entry = cache.consume(m[2] ?? '');
+    return entry && entry.kind === m[1] ? entry : undefined;
+  };
+
+  const track = (ws: WebSocket, run: () => Promise<void>): void => {
+    const s = { ws, done: run().catch((err: unknown) => opts.onError?.(err instanceof Error ? err : new Error(String(err)))) };
+    sessions.add(s);
+    void s.done.finally(() => sessions.delete(s));
+  };
+
+  const startSession = (pending: Pending<C, S>, ws: WebSocket, query: URLSearchParams): void => {
+    if (pending.kind === 'exec') {
+      const { req, target } = pending;
+      track(ws, () =>
+        serveRemoteCommand(ws, req, idleTimeoutMs, async (io) => {
+          try {
+            const { exitCode } = await backend.exec(target, req.cmd, io);
+            return exitCode === 0 ? successStatus() : exitCodeStatus(req.cmd, exitCode);
+          } catch (err) {
+            return internalErrorStatus(`error executing command in container: ${(err as Error).message}`);
+          }
+        }),
+      );
+    } else if (pending.kind === 'attach') {
+      const { req, target } = pending;
+      track(ws, () =>
+        serveRemoteCommand(ws, req, idleTimeoutMs, async (io) => {
+          try {
+            await backend.attach(target, io);
+            return successStatus();
+          } catch (err) {
+            return internalErrorStatus(`error attaching to container: ${(err as Error).message}`);
+          }
+        }),
+      );
+    } else {
+      const { req, target } = pending;
+      const ports = req.port && req.port.length > 0 ? req.port : parsePortQuery(query.getAll('port'));
+      track(ws, () => servePortForward(ws, ports, idleTimeoutMs, `pod sandbox ${req.pod_sandbox_id}`, (port, stream, signal) => backend.portForward(target, port, stream, signal)));
+    }
+  };
+
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'POST') return plainResponse(res, 405, 'method not allowed\n');
+    if (!take(req.url)) return plainResponse(res, 404, NOT_FOUND);
+    plainResponse(res, 400, 'this streaming server speaks the websocket protocols only (v5/v4.channel.k8s.io, portforward over v4.channel.k8s.io): SPDY is not supported\n');
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const pending = req.method === 'GET' || req.method === 'POST' ? take(req.url) : undefined;
+    if (!pending) return rejectUpgrade(socket, 404, 'Not Found', NOT_FOUND);
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return rejectUpgrade(socket, 400, 'Bad Request', `unsupported upgrade "${req.headers.upgrade ?? ''}": this streaming server speaks websockets only (SPDY is not supported)\n`);
+    }
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+    const supported = pending.kind === 'portforward' ? PORT_FORWARD_PROTOCOLS : REMOTE_COMMAND_PROTOCOLS;
+    const protocol = negotiate(offered, supported, true);
+    if (protocol === undefined) {
+      return rejectUpgrade(socket, 400, 'Bad Request', `requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${supported.join(' ')}]\n`);
+    }
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    if (pending.kind === 'portforward' && !(pending.req.port && pending.req.port.length > 0)) {
+      try {
+        parsePortQuery(query.getAll('port'));
+      } catch (err) {
+        return rejectUpgrade(socket, 400, 'Bad Request', `${(err as Error).message}\n`);
+      }
+    }
+    if (protocol !== '') chosen.set(req, protocol);
+    wss.handleUpgrade(req, socket, head, (ws) => startSession(pending, ws, query));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const baseUrl = (opts.baseUrl ?? `http://${urlHost(addr.address)}:${addr.port}`).replace(/\/+$/, '');
+  basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  const urlFor = (kind: Pending<C, S>['kind'], pending: Pending<C, S>): string => `${baseUrl}/${kind}/${cache.insert(pending)}`;
+
+  return {
+    baseUrl,
+    getExec(req, target) {
+      validateExecRequest(req);
+      return { url: urlFor('exec', { kind: 'exec', req: { ...req, cmd: [...req.cmd] }, target }) };
+    },
+    getAttach(req, target) {
+      validateAttachRequest(req);
+      return { url: urlFor('attach', { kind: 'attach', req: { ...req }, target }) };
+    },
+    getPortForward(req, target) {
+      validatePortForwardRequest(req);
+      return { url: urlFor('portforward', { kind: 'portforward', req: { ...req, port: [...(req.port ?? [])] }, target }) };
+    },
+    async close() {
+      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sessions) s.ws.terminate();
+      await Promise.all([...sessions].map((s) => s.done));
+      server.closeAllConnections();
+      wss.close();
+      await closing;
+    },
+  };
+}
