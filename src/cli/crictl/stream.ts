@@ -1,13 +1,9 @@
-// The hook for interactive streaming (`exec -i/-t`, later `attach` and `port-forward`): CRI's
-// Exec/Attach/PortForward answer with a URL on the runtime's streaming server, which the client
-// then speaks kubectl's websocket protocols to (v5.channel.k8s.io: channel 0 stdin, 1 stdout,
-// 2 stderr, 3 error/status, 4 resize, 255 close).
-//
-// CONTRACT for the implementation (the `stream` branch's websocket client plugs in here):
-// streamExec connects to `url`, copies process.stdin (when `stdin`) to the stream and the
-// stream's stdout/stderr to process.stdout/stderr (one stream when `tty`, with the terminal in
-// raw mode and resizes sent), and resolves with the command's exit code from the status
-// channel. It rejects with an Error saying what failed (connect, protocol, status).
+// Interactive streaming for `skiff crictl exec -i/-t`: CRI's Exec answers with a URL on the
+// runtime's streaming server; the websocket client (src/runtime/streaming/client.ts, kubectl's
+// v5.channel.k8s.io) copies this process's stdin to it and its output back, with the terminal
+// in raw mode and resizes sent when `tty`, and resolves with the remote command's exit code.
+
+import { streamExec as runStream, terminalResizeSource } from '../../runtime/streaming/index.js';
 
 export interface StreamOptions {
   stdin: boolean;
@@ -18,9 +14,19 @@ export interface StreamOptions {
 
 /** Runs an interactive session at a CRI streaming URL; resolves with the remote exit code. */
 export async function streamExec(url: string, opts: StreamOptions): Promise<number> {
-  void opts;
-  throw new Error(
-    `interactive exec (-i/-t) needs the streaming client, which this build does not have yet (streaming URL ${url}); ` +
-      'run the command without -i/-t, or with -s, to execute it synchronously',
-  );
+  const raw = opts.tty && opts.stdin && process.stdin.isTTY === true;
+  if (raw) process.stdin.setRawMode(true);
+  try {
+    const { exitCode } = await runStream(url, {
+      ...(opts.stdin ? { stdin: process.stdin } : {}),
+      ...(opts.stdout ? { stdout: process.stdout } : {}),
+      ...(opts.stderr ? { stderr: process.stderr } : {}),
+      tty: opts.tty,
+      ...(opts.tty && process.stdout.isTTY ? { resize: terminalResizeSource(process.stdout) } : {}),
+    });
+    return exitCode;
+  } finally {
+    if (raw) process.stdin.setRawMode(false);
+    if (opts.stdin) process.stdin.pause();
+  }
 }

@@ -13,6 +13,7 @@ import { buildResources } from '../oci/resources.js';
 import { OciRuntime } from '../oci/runtime.js';
 import { PodNetworkManager } from '../sandbox/cni-pod.js';
 import { NetnsManager } from '../sandbox/netns.js';
+import { OciStreamingBackend, startStreamingServer, type OciContainerTarget, type SandboxTarget } from '../streaming/index.js';
 import { containerStatus, createContainer, listContainers, removeContainerResources, startContainer, stopContainerRecord } from './container.js';
 import { ImageStore, type RuntimeContext } from './context.js';
 import { imageFsInfo, imageStatus, listImages, pull, removeImage } from './images.js';
@@ -54,6 +55,9 @@ export interface RuntimeOptions {
   handlers?: HandlerConfig[];
   log?: (call: CriCallRecord) => void;
   warn?: (message: string) => void;
+  /** Where the streaming server (Exec/Attach/PortForward URLs) listens; default 127.0.0.1, a free port. */
+  streamingAddress?: string;
+  streamingPort?: number;
 }
 
 export interface Runtime {
@@ -130,6 +134,19 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const sandboxOf = (id: string) => ctx.sandboxes.must(id);
   const containerOf = (id: string) => ctx.containers.must(id);
+  const streaming = await startStreamingServer<OciContainerTarget, SandboxTarget>({
+    backend: new OciStreamingBackend(),
+    host: opts.streamingAddress ?? '127.0.0.1',
+    port: opts.streamingPort ?? 0,
+    onError: (e) => ctx.warn(`streaming: ${e.message}`),
+  });
+  /** Exec and Attach need a running container (containerd answers FailedPrecondition too). */
+  const runningTarget = async (id: string): Promise<OciContainerTarget> => {
+    const c = containerOf(id);
+    const runtime = handlerOf(c.sandboxId);
+    if (c.phase !== 'started' || (await runtime.runningPid(c.handle)) === undefined) throw CriError.failedPrecondition(`container ${c.id} is not running`);
+    return { runtime, handle: c.handle, stdin: c.config.stdin, tty: c.config.tty };
+  };
   const runtime: Partial<RuntimeHandlers> = {
     Version: () => ({ version: '0.1.0', runtime_name: RUNTIME_NAME, runtime_version: RUNTIME_VERSION, runtime_api_version: 'v1' }),
     Status: async (req) => {
@@ -227,6 +244,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const recs = ctx.sandboxes.values().filter((s) => s.phase === 'ready' && (!f?.id || s.id === sid) && labelsMatch(s.config.labels, f?.label_selector));
       return { stats: await Promise.all(recs.map((s) => sandboxStats(ctx, s))) };
     },
+    Exec: async (req) => streaming.getExec(req, await runningTarget(req.container_id)),
+    Attach: async (req) => streaming.getAttach(req, await runningTarget(req.container_id)),
+    PortForward: async (req) => {
+      const sb = sandboxOf(req.pod_sandbox_id);
+      if (sb.phase !== 'ready') throw CriError.failedPrecondition(`sandbox ${sb.id} is not ready`);
+      return streaming.getPortForward(req, sb.netnsPath ? { netnsPath: sb.netnsPath } : {});
+    },
     CheckpointContainer: () => {
       throw CriError.unimplemented('CheckpointContainer is not supported by skiff: container checkpoint/restore (CRIU) is not implemented');
     },
@@ -248,6 +272,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     server = await startCriServer({ socket: opts.socket, runtime, image, ...(opts.log ? { log: opts.log } : {}) });
   } catch (err) {
+    await streaming.close();
     ctx.images.close();
     throw err;
   }
@@ -258,6 +283,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     recovery,
     async stop() {
       await srv.stop();
+      await streaming.close();
       ctx.images.close();
     },
   };
