@@ -7,8 +7,11 @@
 //             Cmd ["sh"], PATH set, WorkingDir "/".
 //   layered   three layers: the busybox layer (byte-identical, so it is shared), a data layer and
 //             a changes layer with whiteouts and an opaque directory; see LAYERED_IMAGE.
+//   pause     one layer: Debian's static /usr/bin/catatonit as /catatonit; Entrypoint
+//             ["/catatonit", "-P"] (catatonit's pause mode), no Cmd — a sandbox (infra) image
+//             for containerd's sandbox_image in tests.
 //
-// Usage: node dist/scripts/build-test-image.js OUTDIR   → OUTDIR/busybox, OUTDIR/layered
+// Usage: node dist/scripts/build-test-image.js OUTDIR   → OUTDIR/busybox, OUTDIR/layered, OUTDIR/pause
 
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -272,6 +275,22 @@ export async function buildLayeredImage(dir: string, opts: BuildOptions = {}): P
   return writeImageLayout(dir, tars, { Cmd: ['cat', '/data/keep.txt'] }, opts);
 }
 
+export const CATATONIT_PATH = '/usr/bin/catatonit';
+
+/** The pause image: /catatonit (static) run as `catatonit -P`, which only reaps and waits. */
+export async function buildPauseImage(dir: string, opts: BuildOptions & { catatonitPath?: string } = {}): Promise<BuiltImage> {
+  const bin = await readFile(opts.catatonitPath ?? CATATONIT_PATH);
+  const layer = await tarLayer([
+    { path: 'catatonit', type: 'file', content: bin, mode: 0o755 },
+    { path: 'dev', type: 'directory' },
+    { path: 'etc', type: 'directory' },
+    { path: 'proc', type: 'directory' },
+    { path: 'sys', type: 'directory' },
+  ]);
+  // Cmd undefined drops the default ["sh"]: the entrypoint alone is the process.
+  return writeImageLayout(dir, [layer], { Entrypoint: ['/catatonit', '-P'], Cmd: undefined, Env: [DEFAULT_PATH] }, opts);
+}
+
 async function main(): Promise<void> {
   const out = process.argv[2];
   if (out === undefined) {
@@ -280,7 +299,8 @@ async function main(): Promise<void> {
   }
   const busybox = await buildBusyboxImage(join(out, 'busybox'));
   const layered = await buildLayeredImage(join(out, 'layered'));
-  process.stdout.write(`${JSON.stringify({ busybox, layered }, null, 2)}\n`);
+  const pause = await buildPauseImage(join(out, 'pause'));
+  process.stdout.write(`${JSON.stringify({ busybox, layered, pause }, null, 2)}\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

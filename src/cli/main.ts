@@ -6,15 +6,21 @@ import { schedulerCommand } from './scheduler.js';
 import { controllerManagerCommand } from './controller-manager.js';
 import { simCommand } from './sim.js';
 import { runtimeCommand } from './runtime.js';
+import { crictlCommand } from './crictl/index.js';
+import { imagesCommand } from './images.js';
 
 const program = new Command('skiff')
   .description('A Kubernetes-compatible container orchestrator in one binary')
   .version('0.1.0')
+  // Options after a subcommand belong to it (`skiff crictl exec ID sh -c ...` keeps its -c).
+  .enablePositionalOptions()
   .addCommand(serverCommand())
   .addCommand(schedulerCommand())
   .addCommand(controllerManagerCommand())
   .addCommand(simCommand())
-  .addCommand(runtimeCommand());
+  .addCommand(runtimeCommand())
+  .addCommand(crictlCommand())
+  .addCommand(imagesCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`skiff: ${(err as Error)?.message ?? String(err)}\n`);

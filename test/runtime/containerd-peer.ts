@@ -2,6 +2,13 @@
 // throw-away config whose root, state, sockets, CNI conf dir and opt dir all live in one temp
 // directory, so nothing outside it is touched. `stop()` ends the process by PID (TERM, then
 // KILL), unmounts anything left under the directory and removes it; it is safe to call twice.
+//
+// With `registry` (a local test registry) the peer can run pods (see pod-support.ts):
+// containerd's sandbox_image is a catatonit pause image pushed to that registry, docker.io and
+// registry.k8s.io are mirrored to it over plain http (hosts.toml under config_path), and the
+// CNI conf dir holds a bridge conflist with a bridge name and subnet unique to this peer.
+// stop() then first stops and removes every pod left (so no containerd-shim outlives the
+// peer), and deletes the bridge.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CriClient } from '../../src/cri/client.js';
 import { eventuallyWith } from '../helpers/eventually.js';
+import type { LocalRegistry } from '../helpers/registry.js';
+import { preparePodSupport, removeAllPods, type PodSupport } from './pod-support.js';
 
 export const CONTAINERD_BIN = '/usr/bin/containerd';
 
@@ -21,15 +30,29 @@ export interface ContainerdPeer {
   pid: number;
   /** containerd's stderr so far, for failure messages. */
   logs(): string;
+  /** Set when started with `registry`: what makes pods run (sandbox image, mirrors, network). */
+  pods?: PodSupport;
   stop(): Promise<void>;
+}
+
+export interface ContainerdPeerOptions {
+  /** Lets the peer run pods, pulling its pause image and docker.io images from this registry. */
+  registry?: LocalRegistry;
 }
 
 const waitLong = eventuallyWith({ timeoutMs: 60_000, intervalMs: 100 });
 
-export async function startContainerdPeer(): Promise<ContainerdPeer> {
+export async function startContainerdPeer(opts: ContainerdPeerOptions = {}): Promise<ContainerdPeer> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-containerd-'));
   const socket = join(dir, 'containerd.sock');
   await mkdir(join(dir, 'cni'));
+  let pods: PodSupport | undefined;
+  try {
+    if (opts.registry !== undefined) pods = await preparePodSupport(dir, opts.registry);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const config = `version = 2
 root = "${dir}/root"
 state = "${dir}/state"
@@ -42,12 +65,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   path = "${dir}/opt"
 
 [plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.6"
+  sandbox_image = "${pods?.sandboxImage ?? 'registry.k8s.io/pause:3.6'}"
   restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "${dir}/cni"
-`;
+${pods !== undefined ? `  [plugins."io.containerd.grpc.v1.cri".registry]\n    config_path = "${pods.hostsDir}"\n` : ''}`;
   await writeFile(join(dir, 'config.toml'), config);
 
   let stderr = '';
@@ -64,8 +87,13 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     socket,
     pid: child.pid ?? -1,
     logs: () => stderr,
+    ...(pods !== undefined ? { pods } : {}),
     stop: () =>
       (stopping ??= (async () => {
+        if (pods !== undefined && child.exitCode === null && child.signalCode === null) {
+          // Pods left by a failed test: their shims would outlive containerd otherwise.
+          await removeAllPods(socket).catch(() => undefined);
+        }
         if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
           process.kill(child.pid, 'SIGTERM');
           const timer = setTimeout(() => {
@@ -75,6 +103,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
           clearTimeout(timer);
         }
         unmountUnder(dir);
+        if (pods !== undefined) spawnSync('ip', ['link', 'del', pods.bridge], { stdio: 'ignore' });
         await rm(dir, { recursive: true, force: true });
       })()),
   };

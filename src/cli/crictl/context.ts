@@ -1,0 +1,199 @@
+// What every `skiff crictl` subcommand shares: the global flags (crictl's --runtime-endpoint,
+// --image-endpoint, --timeout, --config), the CriClient made from them, and id-prefix resolution.
+//
+// Precedence, as in crictl: a flag or its environment variable (CONTAINER_RUNTIME_ENDPOINT,
+// IMAGE_SERVICE_ENDPOINT), then the crictl config file (/etc/crictl.yaml, or --config /
+// CRI_CONFIG_FILE: `runtime-endpoint`, `image-endpoint`, `timeout`), then skiff's default socket.
+//
+// --timeout bounds connecting (default 2s, as crictl) and, when given explicitly, every call;
+// otherwise calls use CriClient's default (2 minutes) so a slow RunPodSandbox is not cut off.
+
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { CriClient } from '../../cri/client.js';
+import { CriError, GrpcStatus } from '../../cri/errors.js';
+
+export const DEFAULT_RUNTIME_ENDPOINT = 'unix:///run/skiff/cri.sock';
+export const DEFAULT_CRICTL_CONFIG = '/etc/crictl.yaml';
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+
+export interface GlobalOptions {
+  runtimeEndpoint?: string;
+  imageEndpoint?: string;
+  timeout?: string;
+  config?: string;
+  debug?: boolean;
+}
+
+export interface Endpoints {
+  runtime: string;
+  image: string;
+  connectTimeoutMs: number;
+  /** Per-call deadline when --timeout was given; undefined = the client default. */
+  callTimeoutMs?: number;
+}
+
+/**
+ * A Go-style duration ("2s", "500ms", "1m30s", "1h") in milliseconds; a bare number is seconds.
+ * Throws naming the text when it is neither.
+ */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    total += Number(m[1]) * (unit[m[2] as string] as number);
+    matched = re.lastIndex;
+  }
+  if (s === '' || matched !== s.length) throw new Error(`invalid duration "${text}": use a number of seconds or units like 500ms, 2s, 1m30s`);
+  return total;
+}
+
+interface CrictlConfigFile {
+  'runtime-endpoint'?: string;
+  'image-endpoint'?: string;
+  timeout?: number | string;
+}
+
+function readConfigFile(path: string, explicit: boolean): CrictlConfigFile {
+  if (!existsSync(path)) {
+    if (explicit) throw new Error(`crictl config file ${path} does not exist`);
+    return {};
+  }
+  try {
+    const doc = parseYaml(readFileSync(path, 'utf8')) as unknown;
+    return doc !== null && typeof doc === 'object' ? (doc as CrictlConfigFile) : {};
+  } catch (err) {
+    throw new Error(`crictl config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+}
+
+/** Resolves the endpoints and timeouts from the global options (see the file comment). */
+export function resolveEndpoints(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Endpoints {
+  const configPath = opts.config ?? env.CRI_CONFIG_FILE ?? DEFAULT_CRICTL_CONFIG;
+  const file = readConfigFile(configPath, opts.config !== undefined || env.CRI_CONFIG_FILE !== undefined);
+  const runtime = opts.runtimeEndpoint ?? file['runtime-endpoint'] ?? DEFAULT_RUNTIME_ENDPOINT;
+  if (runtime === '') throw new Error('--runtime-endpoint is not set');
+  const image = opts.imageEndpoint ?? file['image-endpoint'] ?? runtime;
+  const timeoutText = opts.timeout ?? (file.timeout !== undefined ? String(file.timeout) : undefined);
+  const explicitMs = timeoutText !== undefined ? parseDuration(timeoutText) : undefined;
+  // crictl: "0 or less is set to default".
+  const connectTimeoutMs = explicitMs !== undefined && explicitMs > 0 ? explicitMs : DEFAULT_CONNECT_TIMEOUT_MS;
+  return { runtime, image: image === '' ? runtime : image, connectTimeoutMs, ...(explicitMs !== undefined && explicitMs > 0 ? { callTimeoutMs: explicitMs } : {}) };
+}
+
+/** The global options of the `crictl` command a subcommand belongs to. */
+export function globalsOf(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+/**
+ * Runs `fn` with a connected CriClient and closes it afterwards. An endpoint that does not
+ * answer within the connect timeout fails with a message naming it and how to choose another.
+ */
+export async function withClient<T>(cmd: Command, fn: (client: CriClient, ep: Endpoints) => Promise<T>): Promise<T> {
+  const ep = resolveEndpoints(globalsOf(cmd));
+  const client = new CriClient(ep.runtime, { imageEndpoint: ep.image, ...(ep.callTimeoutMs !== undefined ? { timeoutMs: ep.callTimeoutMs } : {}) });
+  try {
+    try {
+      await client.waitForReady(ep.connectTimeoutMs);
+    } catch {
+      throw new Error(
+        `cannot connect to the CRI runtime at ${ep.runtime} within ${ep.connectTimeoutMs} ms: is it running? ` +
+          '(choose another with --runtime-endpoint or CONTAINER_RUNTIME_ENDPOINT)',
+      );
+    }
+    return await fn(client, ep);
+  } finally {
+    client.close();
+  }
+}
+
+/** "what: message" for a failed CRI call, keeping the gRPC code name readable. */
+export function describeError(what: string, err: unknown): Error {
+  if (err instanceof CriError) return new Error(`${what}: rpc error: code = ${grpcCodeName(err.code)} desc = ${err.message}`, { cause: err });
+  return new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/** gRPC code names as Go's codes.Code String() spells them (NotFound, InvalidArgument, ...). */
+export function grpcCodeName(code: number): string {
+  const upper = GrpcStatus[code];
+  if (upper === undefined) return `Code(${code})`;
+  if (upper === 'OK') return 'OK';
+  return upper.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase());
+}
+
+export type IdKind = 'container' | 'pod sandbox';
+
+/**
+ * The full id an argument names: itself when some object has exactly that id, else the one id
+ * it is a prefix of. An ambiguous prefix is an error listing the candidates; a prefix of nothing
+ * is returned unchanged, so the runtime answers for it (NotFound, or its own resolution).
+ */
+export function resolveIdPrefix(arg: string, ids: readonly string[], kind: IdKind): string {
+  if (arg === '') throw new Error('ID cannot be empty');
+  if (ids.includes(arg)) return arg;
+  const matches = ids.filter((id) => id.startsWith(arg));
+  if (matches.length === 1) return matches[0] as string;
+  if (matches.length > 1) {
+    throw new Error(`ambiguous ${kind} ID "${arg}": it is a prefix of ${matches.length} ${kind} IDs (${matches.map((m) => m.slice(0, 16)).join(', ')}); give more characters`);
+  }
+  return arg;
+}
+
+/** Resolves container id prefixes by listing every container. */
+export async function resolveContainerIds(client: CriClient, args: readonly string[]): Promise<string[]> {
+  if (args.every((a) => /^[0-9a-f]{64}$/.test(a))) return [...args];
+  const ids = (await client.listContainers({})).containers.map((c) => c.id);
+  return args.map((a) => resolveIdPrefix(a, ids, 'container'));
+}
+
+/** Resolves pod sandbox id prefixes by listing every sandbox. */
+export async function resolvePodIds(client: CriClient, args: readonly string[]): Promise<string[]> {
+  if (args.every((a) => /^[0-9a-f]{64}$/.test(a))) return [...args];
+  const ids = (await client.listPodSandbox({})).items.map((p) => p.id);
+  return args.map((a) => resolveIdPrefix(a, ids, 'pod sandbox'));
+}
+
+/** key=value labels from repeated --label flags (crictl's parseLabelStringSlice). */
+export function parseLabels(pairs: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs ?? []) {
+    const parts = p.split('=');
+    if (parts.length !== 2) throw new Error(`incorrectly specified label: ${p}`);
+    out[parts[0] as string] = parts[1] as string;
+  }
+  return out;
+}
+
+/** Commander collector for repeatable flags. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** An output format flag's value, checked. */
+export function outputFormat(value: string | undefined, allowed: readonly string[], fallback: string): string {
+  const v = value ?? fallback;
+  if (!allowed.includes(v)) throw new Error(`unsupported output format "${v}" (one of: ${allowed.join('|')})`);
+  return v;
+}
+
+/** Regular expression filter as crictl's matchesRegex: empty matches all, a bad pattern matches none. */
+export function matchesRegex(pattern: string | undefined, target: string): boolean {
+  if (pattern === undefined || pattern === '') return true;
+  try {
+    return new RegExp(pattern).test(target);
+  } catch {
+    return false;
+  }
+}
+
+export function write(text: string): void {
+  process.stdout.write(text);
+}
+
+export const NOT_FOUND = GrpcStatus.NOT_FOUND;
