@@ -99,13 +99,13 @@ function printTable(results: RuntimeResult[]): void {
   }
   if (s?.start && c?.start) lines.push(`ratio skiff/containerd: p50 ${ratio(s.start.p50Ms, c.start.p50Ms)}, p99 ${ratio(s.start.p99Ms, c.start.p99Ms)}   (targets: p50 <= 150 ms, ratio <= 1.0)`);
   lines.push('', 'density: pods running (MiB; per pod = helper processes / pods)');
-  lines.push('| runtime    |  pods | runtime RSS at start | runtime RSS | runtime PSS | helper                  | procs | helper RSS/pod | helper PSS/pod |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
+  lines.push('| runtime    |  pods | runtime RSS at start | runtime RSS | runtime PSS | helper                  | procs | helper RSS/pod | helper PSS/pod | helper USS/pod |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const d = r.density;
-    if (d) lines.push(`| ${r.runtime.padEnd(10)} | ${pad(d.pods, 5)} | ${pad(d.runtimeIdleRssMiB, 20)} | ${pad(d.runtimeRssMiB, 11)} | ${pad(d.runtimePssMiB, 11)} | ${d.helper.padEnd(23)} | ${pad(d.helperProcesses, 5)} | ${pad(d.helperRssPerPodMiB, 14)} | ${pad(d.helperPssPerPodMiB, 14)} |`);
+    if (d) lines.push(`| ${r.runtime.padEnd(10)} | ${pad(d.pods, 5)} | ${pad(d.runtimeIdleRssMiB, 20)} | ${pad(d.runtimeRssMiB, 11)} | ${pad(d.runtimePssMiB, 11)} | ${d.helper.padEnd(23)} | ${pad(d.helperProcesses, 5)} | ${pad(d.helperRssPerPodMiB, 14)} | ${pad(d.helperPssPerPodMiB, 14)} | ${pad(d.helperUssPerPodMiB, 14)} |`);
   }
-  lines.push('target: <= 1 MB per pod');
+  lines.push('target: <= 1 MB per pod. RSS counts shared library pages in every process; PSS divides them among the processes sharing them; USS is private pages only');
   lines.push('', 'pull: cold pull from the local registry (image removed before each)');
   lines.push('| runtime    |    MB | reps | median s | MB/s  | all s');
   lines.push('|---|---|---|---|---|---|');

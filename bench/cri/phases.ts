@@ -154,6 +154,7 @@ export interface DensityResult {
   helperPssMiB: number;
   helperRssPerPodMiB: number;
   helperPssPerPodMiB: number;
+  helperUssPerPodMiB: number;
 }
 
 /** Memory of the runtime process and of its per-pod helper processes while `pods` pods run. */
@@ -174,6 +175,7 @@ export async function densityPhase(target: BenchTarget, pods: number, idleRssByt
     helperPssMiB: mib(h.pssBytes),
     helperRssPerPodMiB: mib(h.rssBytes / Math.max(1, pods)),
     helperPssPerPodMiB: mib(h.pssBytes / Math.max(1, pods)),
+    helperUssPerPodMiB: mib(h.ussBytes / Math.max(1, pods)),
   };
 }
 

@@ -1,6 +1,7 @@
 // Process memory for the CRI benchmark, read from /proc: RSS from /proc/PID/status (VmRSS) and
 // PSS from /proc/PID/smaps_rollup (each shared page divided by the number of processes mapping
-// it — the fair share when a hundred conmons or shims map the same libraries).
+// it — the fair share when a hundred conmons or shims map the same libraries) and USS (private
+// pages only: what ending the process would free) from the same file.
 //
 // Helper processes (conmon, containerd-shim-runc-v2) daemonise and are re-parented, so they are
 // found by their command name plus a string their command line must contain (the runtime's
@@ -11,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface ProcMemory {
   rssBytes: number;
   pssBytes: number;
+  ussBytes: number;
 }
 
 function kbField(text: string, field: string): number {
@@ -23,24 +25,28 @@ export function procMemory(pid: number): ProcMemory {
   try {
     const rssBytes = kbField(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
     let pssBytes = 0;
+    let ussBytes = 0;
     try {
-      pssBytes = kbField(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      pssBytes = kbField(rollup, 'Pss');
+      ussBytes = kbField(rollup, 'Private_Clean') + kbField(rollup, 'Private_Dirty');
     } catch {
-      // kernels before 4.14 have no smaps_rollup; PSS stays 0 and the table says so
+      // kernels before 4.14 have no smaps_rollup; PSS and USS stay 0 and the table says so
     }
-    return { rssBytes, pssBytes };
+    return { rssBytes, pssBytes, ussBytes };
   } catch {
-    return { rssBytes: 0, pssBytes: 0 };
+    return { rssBytes: 0, pssBytes: 0, ussBytes: 0 };
   }
 }
 
 /** Sum of procMemory over `pids`. */
 export function sumMemory(pids: number[]): ProcMemory {
-  const out = { rssBytes: 0, pssBytes: 0 };
+  const out = { rssBytes: 0, pssBytes: 0, ussBytes: 0 };
   for (const p of pids) {
     const m = procMemory(p);
     out.rssBytes += m.rssBytes;
     out.pssBytes += m.pssBytes;
+    out.ussBytes += m.ussBytes;
   }
   return out;
 }
