@@ -312,9 +312,10 @@ export class OciRuntime {
    * directories belong to the caller, which removes them.
    */
   async delete(h: ContainerHandle, opts: { force?: boolean } = {}): Promise<void> {
-    const st = await this.cli.state(h.id);
-    if (st && st.status !== 'stopped' && !opts.force) {
-      throw CriError.failedPrecondition(`container ${h.id} is ${st.status}: stop it before removing it`);
+    if (!opts.force) {
+      // Only an unforced delete needs the state (runc would also refuse, less clearly).
+      const st = await this.cli.state(h.id);
+      if (st && st.status !== 'stopped') throw CriError.failedPrecondition(`container ${h.id} is ${st.status}: stop it before removing it`);
     }
     await this.cli.delete(h.id, opts.force === true);
     // Let conmon finish writing (it exits right after the exit file) so nothing appears after us.
