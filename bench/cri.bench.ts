@@ -10,8 +10,10 @@
 //   pull     cold pull of a ~--pull-mb MB image (busybox + a layer of incompressible padding)
 //            from the local registry, --pull-reps times (image removed before each), median.
 //
-// Both runtimes pull from one local docker-registry on 127.0.0.1 (docker.io mirrored to it), get
-// their own CNI bridge, pod subnet, cgroup parent and temp dirs, and are cleaned up afterwards.
+// Both runtimes run at the same time and take turns — pod by pod, pull by pull, the order
+// alternating — so that both meet the same background load on a shared machine. They pull from
+// one local docker-registry on 127.0.0.1 (docker.io mirrored to it), get their own CNI bridge,
+// pod subnet, cgroup parent and temp dirs, and are cleaned up afterwards.
 //
 // Usage: node dist/bench/cri.bench.js [--pods 100] [--warmup 5] [--pull-mb 50] [--pull-reps 3]
 //        [--runtimes skiff,containerd] [--phases start,density,pull] [--quick] [--results FILE]
@@ -56,30 +58,37 @@ interface RuntimeResult {
 
 type Phase = 'start' | 'density' | 'pull';
 
-async function benchRuntime(target: BenchTarget, images: Images, opts: { pods: number; warmup: number; pullReps: number; phases: Set<Phase>; logRoot: string }): Promise<RuntimeResult> {
-  const v = await target.client.version({});
-  const out: RuntimeResult = { runtime: target.name, version: `${v.runtime_name} ${v.runtime_version}` };
-  // Freshly started, before any pull or pod.
-  const idle = procMemory(target.runtimePid()).rssBytes;
+/** Runs the phases on all targets together, the targets taking turns pod by pod and pull by pull. */
+async function benchRuntimes(targets: BenchTarget[], images: Images, opts: { pods: number; warmup: number; pullReps: number; phases: Set<Phase>; logRoot: string }): Promise<RuntimeResult[]> {
+  const out = new Map<BenchTarget, RuntimeResult>();
+  const idle = new Map<BenchTarget, number>();
+  for (const t of targets) {
+    const v = await t.client.version({});
+    out.set(t, { runtime: t.name, version: `${v.runtime_name} ${v.runtime_version}` });
+    // Freshly started, before any pull or pod.
+    idle.set(t, procMemory(t.runtimePid()).rssBytes);
+  }
   if (opts.phases.has('pull')) {
-    log(`${target.name}: pull of ${(images.padBytes / 1e6).toFixed(1)} MB x${opts.pullReps}`);
-    out.pull = await pullPhase(target, PAD_IMAGE, images.padBytes, opts.pullReps);
-    const st = await target.client.imageStatus({ image: { image: PAD_IMAGE } });
-    if (st.image) await target.client.removeImage({ image: { image: st.image.id } });
+    log(`pull of ${(images.padBytes / 1e6).toFixed(1)} MB x${opts.pullReps} on ${targets.map((t) => t.name).join(', ')}`);
+    for (const [t, r] of await pullPhase(targets, PAD_IMAGE, images.padBytes, opts.pullReps)) out.get(t)!.pull = r;
   }
   if (opts.phases.has('start') || opts.phases.has('density')) {
-    await target.client.pullImage({ image: { image: BENCH_IMAGE } });
-    log(`${target.name}: starting ${opts.warmup} warm-up + ${opts.pods} pods`);
-    const { result, running } = await startPhase(target, { pods: opts.pods, warmup: opts.warmup, logRoot: join(opts.logRoot, target.name) });
+    for (const t of targets) await t.client.pullImage({ image: { image: BENCH_IMAGE } });
+    log(`starting ${opts.warmup} warm-up + ${opts.pods} pods on each runtime, alternating`);
+    const running = new Map<BenchTarget, BenchPod[]>();
     try {
-      if (opts.phases.has('start')) out.start = result;
-      if (opts.phases.has('density')) out.density = await densityPhase(target, running.length, idle);
+      const started = await startPhase(targets, running, opts);
+      for (const t of targets) {
+        if (opts.phases.has('start')) out.get(t)!.start = started.get(t)!;
+        if (opts.phases.has('density')) out.get(t)!.density = await densityPhase(t, running.get(t)!.length, idle.get(t)!);
+      }
     } finally {
-      out.cleanupSeconds = Math.round((await removePods(target, running as BenchPod[])) * 100) / 100;
+      for (const [t, pods] of running) out.get(t)!.cleanupSeconds = Math.round((await removePods(t, pods)) * 100) / 100;
     }
   }
-  process.stdout.write(JSON.stringify(out) + '\n');
-  return out;
+  const results = targets.map((t) => out.get(t)!);
+  for (const r of results) process.stdout.write(JSON.stringify(r) + '\n');
+  return results;
 }
 
 const pad = (v: unknown, n: number): string => String(v ?? '-').padStart(n);
@@ -127,7 +136,7 @@ async function main(): Promise<void> {
   const phases = new Set((arg('phases') ?? 'start,density,pull').split(',') as Phase[]);
   const dir = await mkdtemp(join(tmpdir(), 'skiff-cri-bench-'));
   let registry: LocalRegistry | undefined;
-  const results: RuntimeResult[] = [];
+  let results: RuntimeResult[] = [];
   try {
     const busybox = await buildBusyboxImage(join(dir, 'busybox'));
     const padImage = await buildBusyboxImage(join(dir, 'pad'), { paddingBytes: pullMb * 1e6 });
@@ -135,17 +144,19 @@ async function main(): Promise<void> {
     await registry.push(busybox.dir, 'library/busybox:latest');
     await registry.push(padImage.dir, 'library/cri-bench-pad:latest');
     const images: Images = { busybox, pad: padImage, padBytes: padImage.manifestSize + padImage.layers.reduce((a, l) => a + l.size, 0) };
-    for (const name of runtimes) {
-      const target = name === 'skiff' ? await startSkiffTarget(registry, busybox) : name === 'containerd' ? await startContainerdTarget(registry) : undefined;
-      if (target === undefined) throw new Error(`--runtimes: unknown runtime "${name}" (want skiff, containerd)`);
-      try {
-        results.push(await benchRuntime(target, images, { pods, warmup, pullReps, phases, logRoot: join(dir, 'logs') }));
-      } catch (err) {
-        process.stderr.write(`--- ${name} log (tail) ---\n${target.logs().slice(-4000)}\n`);
-        throw err;
-      } finally {
-        await target.stop();
+    const targets: BenchTarget[] = [];
+    try {
+      for (const name of runtimes) {
+        if (name === 'skiff') targets.push(await startSkiffTarget(registry, busybox));
+        else if (name === 'containerd') targets.push(await startContainerdTarget(registry));
+        else throw new Error(`--runtimes: unknown runtime "${name}" (want skiff, containerd)`);
       }
+      results = await benchRuntimes(targets, images, { pods, warmup, pullReps, phases, logRoot: join(dir, 'logs') });
+    } catch (err) {
+      for (const t of targets) process.stderr.write(`--- ${t.name} log (tail) ---\n${t.logs().slice(-4000)}\n`);
+      throw err;
+    } finally {
+      for (const t of targets) await t.stop().catch((e: unknown) => log(`${t.name}: cleanup failed: ${(e as Error).message}`));
     }
   } finally {
     await registry?.stop();

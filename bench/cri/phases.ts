@@ -99,35 +99,15 @@ export async function removePods(target: BenchTarget, pods: BenchPod[]): Promise
   return elapsedMs(t0) / 1000;
 }
 
-/**
- * Starts `warmup` pods (then removes them), then `pods` pods one after the other, which are
- * left running for the density measurement; the caller removes them (removePods).
- */
-export async function startPhase(target: BenchTarget, opts: { pods: number; warmup: number; logRoot: string }): Promise<{ result: StartResult; running: BenchPod[] }> {
-  const warm: BenchPod[] = [];
-  for (let i = 0; i < opts.warmup; i++) warm.push((await startPod(target, `warm-${i}`, opts.logRoot)).pod);
-  await removePods(target, warm);
-  const running: BenchPod[] = [];
-  const timings: PodTiming[] = [];
-  try {
-    for (let i = 0; i < opts.pods; i++) {
-      const { pod, timing } = await startPod(target, `pod-${i}`, opts.logRoot);
-      running.push(pod);
-      timings.push(timing);
-      if ((i + 1) % 25 === 0) log(`${target.name}: ${i + 1}/${opts.pods} pods started`);
-    }
-  } catch (err) {
-    await removePods(target, running).catch(() => undefined);
-    throw err;
-  }
+function summarize(timings: PodTiming[], warmup: number): StartResult {
   const sorted = (f: (t: PodTiming) => number): number[] => timings.map(f).sort((a, b) => a - b);
   const total = sorted((t) => t.totalMs);
   const run = sorted((t) => t.runPodSandboxMs);
   const create = sorted((t) => t.createContainerMs);
   const start = sorted((t) => t.startContainerMs);
-  const result: StartResult = {
-    pods: opts.pods,
-    warmup: opts.warmup,
+  return {
+    pods: timings.length,
+    warmup,
     p50Ms: r1(percentile(total, 50)),
     p99Ms: r1(percentile(total, 99)),
     meanMs: r1(total.reduce((a, b) => a + b, 0) / Math.max(1, total.length)),
@@ -138,7 +118,39 @@ export async function startPhase(target: BenchTarget, opts: { pods: number; warm
     createContainerP99Ms: r1(percentile(create, 99)),
     startContainerP99Ms: r1(percentile(start, 99)),
   };
-  return { result, running };
+}
+
+/** Each target in turn, the order alternating with `round` so neither always goes first. */
+function inTurn<T>(targets: T[], round: number): T[] {
+  return round % 2 === 0 ? targets : [...targets].reverse();
+}
+
+/**
+ * Starts `warmup` pods on each target (then removes them), then `pods` pods per target, one
+ * pod at a time, alternating between the targets so that both meet the same background load
+ * on a shared machine. The pods are left running for the density measurement and returned;
+ * the caller removes them (removePods), also when this throws (`running` is filled as it goes).
+ */
+export async function startPhase(
+  targets: BenchTarget[],
+  running: Map<BenchTarget, BenchPod[]>,
+  opts: { pods: number; warmup: number; logRoot: string },
+): Promise<Map<BenchTarget, StartResult>> {
+  for (const t of targets) running.set(t, []);
+  for (let i = 0; i < opts.warmup; i++) {
+    for (const t of inTurn(targets, i)) running.get(t)!.push((await startPod(t, `warm-${i}`, join(opts.logRoot, t.name))).pod);
+  }
+  for (const t of targets) await removePods(t, running.get(t)!.splice(0));
+  const timings = new Map<BenchTarget, PodTiming[]>(targets.map((t) => [t, []]));
+  for (let i = 0; i < opts.pods; i++) {
+    for (const t of inTurn(targets, i)) {
+      const { pod, timing } = await startPod(t, `pod-${i}`, join(opts.logRoot, t.name));
+      running.get(t)!.push(pod);
+      timings.get(t)!.push(timing);
+    }
+    if ((i + 1) % 25 === 0) log(`${i + 1}/${opts.pods} pods started on ${targets.map((t) => t.name).join(' and ')}`);
+  }
+  return new Map(targets.map((t) => [t, summarize(timings.get(t)!, opts.warmup)]));
 }
 
 export interface DensityResult {
@@ -189,23 +201,32 @@ export interface PullResult {
   medianMBps: number;
 }
 
-/** Removes `image` if present, then pulls it; `reps` times; the median of the pull times. */
-export async function pullPhase(target: BenchTarget, image: string, bytes: number, reps: number): Promise<PullResult> {
-  const seconds: number[] = [];
+async function pullOnce(target: BenchTarget, image: string): Promise<number> {
+  const present = await target.client.imageStatus({ image: { image } });
+  if (present.image) await target.client.removeImage({ image: { image: present.image.id } });
+  const t0 = process.hrtime.bigint();
+  await target.client.pullImage({ image: { image } });
+  return elapsedMs(t0) / 1000;
+}
+
+/**
+ * Removes `image` if present, then pulls it; `reps` times per target, the targets taking turns;
+ * the median of the pull times. The image is removed again at the end.
+ */
+export async function pullPhase(targets: BenchTarget[], image: string, bytes: number, reps: number): Promise<Map<BenchTarget, PullResult>> {
+  const seconds = new Map<BenchTarget, number[]>(targets.map((t) => [t, []]));
   for (let i = 0; i < reps; i++) {
-    const present = await target.client.imageStatus({ image: { image } });
-    if (present.image) await target.client.removeImage({ image: { image: present.image.id } });
-    const t0 = process.hrtime.bigint();
-    await target.client.pullImage({ image: { image } });
-    seconds.push(elapsedMs(t0) / 1000);
+    for (const t of inTurn(targets, i)) seconds.get(t)!.push(await pullOnce(t, image));
   }
-  const med = median(seconds);
-  return {
-    image,
-    bytes,
-    repetitions: reps,
-    seconds: seconds.map((s) => Math.round(s * 1000) / 1000),
-    medianSeconds: Math.round(med * 1000) / 1000,
-    medianMBps: r1(bytes / 1e6 / Math.max(med, 1e-9)),
-  };
+  for (const t of targets) {
+    const st = await t.client.imageStatus({ image: { image } });
+    if (st.image) await t.client.removeImage({ image: { image: st.image.id } });
+  }
+  return new Map(
+    targets.map((t) => {
+      const s = seconds.get(t)!;
+      const med = median(s);
+      return [t, { image, bytes, repetitions: reps, seconds: s.map((x) => Math.round(x * 1000) / 1000), medianSeconds: Math.round(med * 1000) / 1000, medianMBps: r1(bytes / 1e6 / Math.max(med, 1e-9)) }];
+    }),
+  );
 }
