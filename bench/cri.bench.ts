@@ -107,6 +107,8 @@ function printTable(results: RuntimeResult[]): void {
     if (t) lines.push(`| ${r.runtime.padEnd(10)} | ${pad(t.pods, 5)} | ${pad(t.p50Ms, 5)} | ${pad(t.p99Ms, 5)} | ${pad(t.meanMs, 5)} | ${pad(t.runPodSandboxP50Ms, 17)} | ${pad(t.createContainerP50Ms, 19)} | ${pad(t.startContainerP50Ms, 18)} |`);
   }
   if (s?.start && c?.start) lines.push(`ratio skiff/containerd: p50 ${ratio(s.start.p50Ms, c.start.p50Ms)}, p99 ${ratio(s.start.p99Ms, c.start.p99Ms)}   (targets: p50 <= 150 ms, ratio <= 1.0)`);
+  const cleanup = results.filter((r) => r.cleanupSeconds !== undefined).map((r) => `${r.runtime} ${r.cleanupSeconds} s`);
+  if (cleanup.length > 0) lines.push(`cleanup, StopPodSandbox + RemovePodSandbox of the pods one by one: ${cleanup.join(', ')}`);
   lines.push('', 'density: pods running (MiB; per pod = helper processes / pods)');
   lines.push('| runtime    |  pods | runtime RSS at start | runtime RSS | runtime PSS | helper                  | procs | helper RSS/pod | helper PSS/pod | helper USS/pod |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|');
