@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { coalesce, READ_CHUNK_BYTES } from './coalesce.js';
 import { ImageError } from './registry-errors.js';
 import { isDigest } from './reference.js';
 
@@ -70,9 +71,12 @@ export class ContentStore {
     }
   }
 
-  /** A read stream of the blob; it errors with ENOENT when absent. */
+  /**
+   * A read stream of the blob; it errors with ENOENT when absent. Reads 1 MiB at a time: with
+   * the default 64 KiB, gunzip + hashing of a 50 MB layer took ~3x as long (per-chunk overhead).
+   */
   open(digest: string): ReadStream {
-    return createReadStream(this.path(digest));
+    return createReadStream(this.path(digest), { highWaterMark: READ_CHUNK_BYTES });
   }
 
   /**
@@ -91,16 +95,20 @@ export class ContentStore {
     let written = 0;
     try {
       const hash = createHash('sha256');
-      for await (const chunk of source) {
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        written += buf.length;
-        if (expectedSize !== undefined && written > expectedSize) {
-          throw new ImageError('DigestMismatch', `blob ${expectedDigest}: received more than the expected ${expectedSize} bytes; the content is not what the digest names`);
+      // Counted, checked and hashed as received; written to the file in batches (coalesce.ts).
+      const received = async function* (): AsyncGenerator<Buffer> {
+        for await (const chunk of source) {
+          const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          written += buf.length;
+          if (expectedSize !== undefined && written > expectedSize) {
+            throw new ImageError('DigestMismatch', `blob ${expectedDigest}: received more than the expected ${expectedSize} bytes; the content is not what the digest names`);
+          }
+          hash.update(buf);
+          opts.onData?.(written);
+          yield buf;
         }
-        hash.update(buf);
-        await fh.write(buf);
-        opts.onData?.(written);
-      }
+      };
+      for await (const batch of coalesce(received())) await fh.write(batch);
       if (expectedSize !== undefined && written !== expectedSize) {
         throw new ImageError('DigestMismatch', `blob ${expectedDigest}: short read, received ${written} of ${expectedSize} bytes`);
       }

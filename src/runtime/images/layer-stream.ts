@@ -59,7 +59,8 @@ export async function sniff(input: Readable, n: number): Promise<{ head: Buffer;
       while (!ended) {
         const r = await it.next();
         if (r.done) return;
-        yield Buffer.from(r.value);
+        // Buffer.from(buffer) would copy every chunk of the layer; only non-Buffers need it.
+        yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
       }
     } finally {
       await it.return?.();
