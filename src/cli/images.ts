@@ -100,7 +100,7 @@ export function imagesCommand(): Command {
     .requiredOption('-o, --output <file>', 'the tarball to write ("-" for standard output)')
     .action(async (refs: string[], o: { root: string; output: string }) => {
       const store = new LocalImageStore(o.root);
-      for (const r of refs) await store.find(r); // fail before creating the file
+      for (const r of refs) await store.lookup(r); // fail before creating the file
       if (o.output === '-') {
         await store.export(refs, process.stdout);
         return;
@@ -137,8 +137,9 @@ export function imagesCommand(): Command {
       const onSigint = (): void => ac.abort();
       process.once('SIGINT', onSigint);
       const progress = progressReporter(o.quiet === true);
+      const store = new LocalImageStore(o.root);
       try {
-        const { pulled, record } = await new LocalImageStore(o.root).pull(ref, {
+        const { pulled, record } = await store.pull(ref, {
           registries,
           signal: ac.signal,
           ...(auth?.username !== undefined ? { auth: { username: auth.username, password: auth.password ?? '' } } : {}),
@@ -148,6 +149,7 @@ export function imagesCommand(): Command {
         process.stdout.write(`pulled ${pulled.name} ${imageId(record)} (${humanSize(pulled.size, 3)}, ${pulled.fetched.blobs} blob(s) downloaded)\n`);
       } finally {
         progress.stop();
+        store.close();
         process.off('SIGINT', onSigint);
       }
     });
@@ -159,7 +161,7 @@ export function imagesCommand(): Command {
     .action(async (refs: string[], o: { root: string }) => {
       const store = new LocalImageStore(o.root);
       for (const ref of refs) {
-        const rec = await store.remove(ref);
+        const rec = await store.removeRef(ref);
         const { tags, digests } = splitNames(rec);
         for (const n of tags.length > 0 ? tags : digests.length > 0 ? digests : [imageId(rec)]) process.stdout.write(`Deleted: ${n}\n`);
       }

@@ -90,7 +90,7 @@ export interface PulledImage {
 const inflight = new Map<string, Promise<boolean>>();
 
 export async function pullImage(reference: string | ImageReference, opts: PullOptions): Promise<PulledImage> {
-  const ref = typeof reference === 'string' ? parseReference(reference) : reference;
+  const ref = typeof reference === 'string' ? parseForPull(reference) : reference;
   const name = formatReference(ref);
   const store = opts.store ?? new ContentStore(opts.root);
   const images = opts.images ?? new ImageRecords(opts.root);
@@ -199,6 +199,16 @@ export async function pullImage(reference: string | ImageReference, opts: PullOp
     };
   } finally {
     if (opts.client === undefined) client.close();
+  }
+}
+
+/** parseReference, with the reference named in the error (its own message does not, as docker's). */
+function parseForPull(reference: string): ImageReference {
+  try {
+    return parseReference(reference);
+  } catch (e) {
+    if (e instanceof ImageError) throw new ImageError(e.code, `pull "${reference}": ${e.message}`, { cause: e });
+    throw e;
   }
 }
 

@@ -40,6 +40,8 @@ export interface ContainerHandle {
   /** Directory where conmon writes `exit` and `oom`; the bundle unless given. */
   persistDir: string;
   logPath?: string;
+  /** The spec's linux.cgroupsPath, kept so stats and OOM checks need not re-read config.json. */
+  cgroupsPath?: string;
 }
 
 export interface CreateOptions {
@@ -118,6 +120,7 @@ export class OciRuntime {
     await writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec, null, 2), { mode: 0o600 });
     await mkdir(this.options.runtimeRoot, { recursive: true, mode: 0o700 });
     const handle: ContainerHandle = { id: opts.id, bundle: opts.bundle, persistDir };
+    if (opts.spec.linux?.cgroupsPath) handle.cgroupsPath = opts.spec.linux.cgroupsPath;
     if (opts.logPath) handle.logPath = opts.logPath;
     try {
       const created = await conmonCreate({
@@ -194,7 +197,9 @@ export class OciRuntime {
     }
   }
 
-  private async cgroupsPath(h: ContainerHandle): Promise<string | undefined> {
+  /** The container's cgroup path (relative to each controller's mount). */
+  async cgroupsPath(h: ContainerHandle): Promise<string | undefined> {
+    if (h.cgroupsPath !== undefined) return h.cgroupsPath;
     try {
       const spec = JSON.parse(await readFile(path.join(h.bundle, 'config.json'), 'utf8')) as OciSpec;
       return spec.linux?.cgroupsPath;

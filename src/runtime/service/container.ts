@@ -25,11 +25,12 @@ import type { ContainerHandle, ContainerRuntimeStatus } from '../oci/runtime.js'
 import { readSeccompProfile, seccompChoice } from '../oci/security.js';
 import { buildSpec, type NamespaceRef } from '../oci/spec.js';
 import { loadUserDb } from '../oci/user.js';
-import { handlerOf, type ResolvedImage, type RuntimeContext } from './context.js';
+import { containerRuntime, runtimeOf, type RuntimeContext } from './context.js';
+import type { ResolvedImage } from '../images/image-store.js';
 import { randomId } from './ids.js';
 import { podFiles } from './pod-files.js';
-import { infraPid, isHostIpc, isHostNetwork, isHostPid, labelsMatch } from './sandbox.js';
-import { dateNs, nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
+import { infraPid, isHostIpc, isHostNetwork, isHostPid, podNetns, stopIfRunning } from './sandbox.js';
+import { dateNs, labelsMatch, nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
 
 /** Where Localhost seccomp profiles live (kubelet's default seccomp root is /var/lib/kubelet/seccomp). */
 const SECCOMP_ROOT = '/var/lib/kubelet/seccomp';
@@ -63,7 +64,7 @@ async function namespacesFor(ctx: RuntimeContext, sb: SandboxRecord, pidMode: Na
     case 'TARGET': {
       const target = ctx.containers.get(targetId);
       if (!target || target.sandboxId !== sb.id) throw CriError.notFound(`target container "${targetId}" of the PID namespace is not in sandbox ${sb.id}`);
-      const tpid = await handlerOf(ctx, sb.handler).runningPid(target.handle);
+      const tpid = await runtimeOf(ctx, sb).runningPid(target.handle);
       if (tpid === undefined) throw CriError.failedPrecondition(`target container ${target.id} is not running: its PID namespace cannot be joined`);
       pidNs = proc(tpid, 'pid');
       break;
@@ -72,7 +73,7 @@ async function namespacesFor(ctx: RuntimeContext, sb: SandboxRecord, pidMode: Na
       pidNs = isHostPid(sb.config) ? 'host' : proc(pid, 'pid');
   }
   return {
-    network: hostNet ? 'host' : ((sb.netnsPath ?? proc(pid, 'net')) as NamespaceRef),
+    network: hostNet ? 'host' : ((podNetns(ctx, sb) ?? proc(pid, 'net')) as NamespaceRef),
     ipc: isHostIpc(sb.config) ? 'host' : proc(pid, 'ipc'),
     uts: hostNet ? 'host' : proc(pid, 'uts'),
     pid: pidNs,
@@ -93,7 +94,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
     if (!path.isAbsolute(m.host_path)) throw CriError.invalidArgument(`mount host_path "${m.host_path}" must be an absolute path`);
   }
   const name = containerName(config, sb);
-  const handler = handlerOf(ctx, sb.handler);
+  const handler = runtimeOf(ctx, sb);
   const sc = config.linux?.security_context ?? null;
   const namespaces = await namespacesFor(ctx, sb, sc?.namespace_options?.pid ?? 'POD', sc?.namespace_options?.target_id ?? '');
   const id = randomId();
@@ -152,6 +153,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
       deviceLookup,
       ...(choice.kind === 'localhost' ? { localhostSeccomp: await readSeccompProfile(path.resolve(SECCOMP_ROOT, choice.ref)) } : {}),
     });
+    if (spec.linux?.cgroupsPath) handle.cgroupsPath = spec.linux.cgroupsPath;
     await handler.create({
       id,
       bundle: handle.bundle,
@@ -179,7 +181,7 @@ export async function startContainer(ctx: RuntimeContext, rec: ContainerRecord):
   if (rec.phase !== 'created') throw CriError.failedPrecondition(`container ${rec.id} is ${rec.phase === 'started' ? 'already started' : 'still being created'}: it can only be started once`);
   const sb = ctx.sandboxes.must(rec.sandboxId);
   if ((await infraPid(ctx, sb)) === undefined) throw CriError.failedPrecondition(`sandbox ${sb.id} is not ready: its containers cannot start`);
-  await handlerOf(ctx, sb.handler).start(rec.handle);
+  await runtimeOf(ctx, sb).start(rec.handle);
   rec.phase = 'started';
   rec.startedAt = nowNs();
   await ctx.containerStore.put(rec.id, rec);
@@ -188,10 +190,7 @@ export async function startContainer(ctx: RuntimeContext, rec: ContainerRecord):
 /** StopContainer's work (also used when the sandbox stops): signal, grace, SIGKILL. Idempotent. */
 export async function stopContainerRecord(ctx: RuntimeContext, rec: ContainerRecord, timeoutSeconds: number): Promise<void> {
   if (rec.phase === 'creating') return;
-  const handler = handlerOf(ctx, ctx.sandboxes.must(rec.sandboxId).handler);
-  const st = await handler.status(rec.handle);
-  if (st.state === 'exited' || st.state === 'unknown') return;
-  await handler.stop(rec.handle, Math.max(0, timeoutSeconds), rec.stopSignal ? { signal: rec.stopSignal } : {});
+  await stopIfRunning(containerRuntime(ctx, rec), rec.handle, timeoutSeconds, rec.stopSignal);
 }
 
 /** Removes whatever of the container exists: runtime container, rootfs, snapshot claims, files, record, name. */
@@ -220,7 +219,7 @@ const CRI_STATE: Record<ContainerRuntimeStatus['state'], CriContainerState> = {
 /** The container's state cheaply (for listings): no runtime call while conmon's files answer. */
 async function quickState(ctx: RuntimeContext, rec: ContainerRecord): Promise<CriContainerState> {
   if (rec.phase === 'creating') return 'CONTAINER_UNKNOWN';
-  const handler = handlerOf(ctx, ctx.sandboxes.must(rec.sandboxId).handler);
+  const handler = containerRuntime(ctx, rec);
   if (await handler.exitInfo(rec.handle)) return 'CONTAINER_EXITED';
   if (rec.phase === 'created') return CRI_STATE[(await handler.status(rec.handle)).state];
   return (await handler.runningPid(rec.handle)) !== undefined ? 'CONTAINER_RUNNING' : 'CONTAINER_EXITED';
@@ -228,7 +227,7 @@ async function quickState(ctx: RuntimeContext, rec: ContainerRecord): Promise<Cr
 
 export async function containerStatus(ctx: RuntimeContext, rec: ContainerRecord, verbose: boolean): Promise<Input<ContainerStatusResponse>> {
   const sb = ctx.sandboxes.must(rec.sandboxId);
-  const handler = handlerOf(ctx, sb.handler);
+  const handler = runtimeOf(ctx, sb);
   const st = rec.phase === 'creating' ? ({ id: rec.id, state: 'unknown', pid: 0, oomKilled: false } as ContainerRuntimeStatus) : await handler.status(rec.handle);
   const c = rec.config;
   const exited = st.state === 'exited';
@@ -273,19 +272,12 @@ export async function containerStatus(ctx: RuntimeContext, rec: ContainerRecord,
 export async function listContainers(ctx: RuntimeContext, req: ListContainersRequest): Promise<Input<ListContainersResponse>> {
   const f = req.filter;
   let recs = ctx.containers.values().filter((r) => r.phase !== 'creating');
-  const resolve = (idx: typeof ctx.containers | typeof ctx.sandboxes, v: string): string | undefined => {
-    try {
-      return idx.resolve(v);
-    } catch {
-      return undefined;
-    }
-  };
   if (f?.id) {
-    const id = resolve(ctx.containers, f.id);
+    const id = ctx.containers.tryResolve(f.id);
     recs = recs.filter((r) => r.id === id);
   }
   if (f?.pod_sandbox_id) {
-    const sid = resolve(ctx.sandboxes, f.pod_sandbox_id);
+    const sid = ctx.sandboxes.tryResolve(f.pod_sandbox_id);
     recs = recs.filter((r) => r.sandboxId === sid);
   }
   recs = recs.filter((r) => labelsMatch(r.config.labels, f?.label_selector));

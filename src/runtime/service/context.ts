@@ -4,12 +4,8 @@
 
 import path from 'node:path';
 import { CriError } from '../../cri/errors.js';
-import { ContentStore } from '../images/content.js';
-import { ImageRecords, type ImageRecord } from '../images/image-records.js';
-import { parseImageConfig, type ImageConfig } from '../images/oci-image.js';
+import type { ImageStore } from '../images/image-store.js';
 import type { RegistriesConfig } from '../images/registries-config.js';
-import { RegistryClient } from '../images/registry.js';
-import { Snapshotter } from '../images/snapshots.js';
 import type { HostFeatures } from '../oci/host.js';
 import type { OciRuntime } from '../oci/runtime.js';
 import type { PodNetworkManager } from '../sandbox/cni-pod.js';
@@ -41,6 +37,7 @@ export interface RuntimeContext {
   warn: (message: string) => void;
 }
 
+/** The handler a RuntimeClass name asks for ("" = the default). */
 export function handlerOf(ctx: RuntimeContext, name: string): OciRuntime {
   const h = ctx.handlers.get(name === '' ? ctx.defaultHandler : name);
   if (h === undefined) {
@@ -49,47 +46,18 @@ export function handlerOf(ctx: RuntimeContext, name: string): OciRuntime {
   return h;
 }
 
+/** The handler of an existing sandbox (and so of its containers). */
+export function runtimeOf(ctx: RuntimeContext, sb: SandboxRecord): OciRuntime {
+  const h = ctx.handlers.get(sb.handler);
+  if (h === undefined) throw CriError.failedPrecondition(`sandbox ${sb.id} uses runtime handler "${sb.handler}", which is no longer configured`);
+  return h;
+}
+
+/** The handler of an existing container. */
+export function containerRuntime(ctx: RuntimeContext, c: ContainerRecord): OciRuntime {
+  return runtimeOf(ctx, ctx.sandboxes.must(c.sandboxId));
+}
+
 export function sandboxDir(root: string, id: string): string {
   return path.join(root, 'sandboxes', id);
-}
-
-/** An image record with its parsed config (cached: configs are immutable, keyed by digest). */
-export interface ResolvedImage {
-  record: ImageRecord;
-  config: ImageConfig;
-}
-
-export class ImageStore {
-  readonly content: ContentStore;
-  readonly records: ImageRecords;
-  readonly snapshots: Snapshotter;
-  readonly client = new RegistryClient();
-  private readonly configs = new Map<string, ImageConfig>();
-
-  constructor(readonly root: string) {
-    this.content = new ContentStore(root);
-    this.records = new ImageRecords(root);
-    this.snapshots = new Snapshotter(root, this.content);
-  }
-
-  /** The image for a reference, image ID or digest; undefined when not present. */
-  async find(ref: string): Promise<ResolvedImage | undefined> {
-    const record = await this.records.get(ref);
-    if (record === undefined) return undefined;
-    return { record, config: await this.config(record) };
-  }
-
-  async config(record: ImageRecord): Promise<ImageConfig> {
-    const digest = record.config.digest;
-    let config = this.configs.get(digest);
-    if (config === undefined) {
-      config = parseImageConfig(await this.content.get(digest), record.layers.length, `image config ${digest}`);
-      this.configs.set(digest, config);
-    }
-    return config;
-  }
-
-  close(): void {
-    this.client.close();
-  }
 }

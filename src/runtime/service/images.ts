@@ -1,17 +1,14 @@
-// The CRI ImageService over the image store: pulls (through registries.yaml mirrors, with the
-// request's credentials) are unpacked into snapshots right away, as containerd does, so
-// CreateContainer only mounts. Removal frees the blobs and snapshots no other image or
-// container uses.
+// The CRI ImageService over the node's ImageStore (src/runtime/images/image-store.ts): pulls go
+// through registries.yaml mirrors with the request's credentials and are unpacked at once;
+// removal frees what no other image or container uses.
 
 import path from 'node:path';
 import { CriError, GrpcStatus } from '../../cri/errors.js';
 import type { AuthConfig, Image, ImageFsInfoResponse, ImageSpec, Input } from '../../cri/types.js';
-import type { ImageRecord } from '../images/image-records.js';
-import { pullImage } from '../images/pull.js';
+import { splitNames, type ResolvedImage } from '../images/image-store.js';
 import type { RegistryCredentials } from '../images/registries-config.js';
 import { ImageError, type ImageErrorCode } from '../images/registry-errors.js';
-import { imageOwner } from '../images/snapshots.js';
-import type { ResolvedImage, RuntimeContext } from './context.js';
+import type { RuntimeContext } from './context.js';
 import { diskUsage } from './disk-usage.js';
 import { nowNs } from './state.js';
 
@@ -51,21 +48,9 @@ function requireImage(spec: ImageSpec | null, rpc: string): string {
 export async function pull(ctx: RuntimeContext, spec: ImageSpec | null, auth: AuthConfig | null, signal: AbortSignal): Promise<string> {
   const ref = requireImage(spec, 'PullImage');
   try {
-    const pulled = await pullImage(ref, {
-      root: ctx.root,
-      ...(ctx.registries ? { registries: ctx.registries } : {}),
-      ...(credentials(auth) ? { auth: credentials(auth) } : {}),
-      client: ctx.images.client,
-      store: ctx.images.content,
-      images: ctx.images.records,
-      signal,
-    });
-    await ctx.images.snapshots.prepare({ config: pulled.config, layers: pulled.layers }, imageOwner(pulled.id), signal);
+    const { pulled } = await ctx.images.pull(ref, { registries: ctx.registries, auth: credentials(auth), signal });
     return pulled.id;
   } catch (err) {
-    if (err instanceof ImageError && err.code === 'InvalidReference' && !err.message.includes(ref)) {
-      throw new CriError(GrpcStatus.INVALID_ARGUMENT, `image "${ref}": ${err.message}`, undefined, { cause: err });
-    }
     throw imageCriError(err);
   }
 }
@@ -74,8 +59,8 @@ function imageMessage(img: ResolvedImage): Input<Image> {
   const r = img.record;
   const out: Input<Image> = {
     id: r.config.digest,
-    repo_tags: r.names.filter((n) => !n.includes('@')),
-    repo_digests: r.names.filter((n) => n.includes('@')),
+    repo_tags: splitNames(r).tags,
+    repo_digests: splitNames(r).digests,
     size: r.size,
     spec: { image: r.config.digest },
   };
@@ -116,25 +101,7 @@ export async function imageStatus(ctx: RuntimeContext, spec: ImageSpec | null, v
 /** Removes the image with every name it has (containerd's behaviour); absent images are fine. */
 export async function removeImage(ctx: RuntimeContext, spec: ImageSpec | null): Promise<void> {
   const img = await ctx.images.records.get(requireImage(spec, 'RemoveImage'));
-  if (!img) return;
-  await ctx.images.records.remove(img.manifestDigest);
-  const id = img.config.digest;
-  const stillUsed = (await ctx.images.records.list()).some((r) => r.config.digest === id);
-  if (!stillUsed) await ctx.images.snapshots.release(imageOwner(id));
-  await ctx.images.snapshots.gc();
-  await removeUnusedBlobs(ctx, img);
-}
-
-/** Deletes the removed image's blobs (manifest, index, config, layers) that no remaining image references. */
-async function removeUnusedBlobs(ctx: RuntimeContext, removed: ImageRecord): Promise<void> {
-  const refs = (r: ImageRecord): string[] => [
-    r.manifestDigest,
-    r.config.digest,
-    ...r.layers.map((l) => l.digest),
-    ...r.names.filter((n) => n.includes('@')).map((n) => n.slice(n.indexOf('@') + 1)),
-  ];
-  const keep = new Set((await ctx.images.records.list()).flatMap(refs));
-  for (const d of new Set(refs(removed))) if (!keep.has(d)) await ctx.images.content.delete(d);
+  if (img) await ctx.images.remove(img);
 }
 
 export async function imageFsInfo(ctx: RuntimeContext): Promise<Input<ImageFsInfoResponse>> {

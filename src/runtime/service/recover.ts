@@ -62,7 +62,7 @@ export async function recover(ctx: RuntimeContext): Promise<RecoveryReport> {
     report.orphansRemoved.push(`rootfs ${id}`);
   }
   for (const ns of await ctx.netns.list()) {
-    if (ctx.sandboxes.get(ns.name)?.netnsName === ns.name) continue;
+    if (known.has(ns.name)) continue;
     if ((await ctx.network.records.get(ns.name).catch(() => undefined)) !== undefined) await attempt(ctx, `orphan network ${ns.name}`, () => ctx.network.tearDown(ns.name));
     else await attempt(ctx, `orphan netns ${ns.name}`, () => ctx.netns.remove(ns.name));
     report.orphansRemoved.push(`netns ${ns.name}`);

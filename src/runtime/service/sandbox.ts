@@ -8,7 +8,7 @@
 
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CriError } from '../../cri/errors.js';
+import { CriError, GrpcStatus, isCriError } from '../../cri/errors.js';
 import type {
   Input,
   ListPodSandboxRequest,
@@ -20,10 +20,10 @@ import type {
   RunPodSandboxRequest,
 } from '../../cri/types.js';
 import { buildSpec } from '../oci/spec.js';
-import type { ContainerHandle } from '../oci/runtime.js';
-import { sandboxDir, handlerOf, type RuntimeContext } from './context.js';
+import type { ContainerHandle, OciRuntime } from '../oci/runtime.js';
+import { handlerOf, runtimeOf, sandboxDir, type RuntimeContext } from './context.js';
 import { addHostsEntry, mountShm, podFiles, unmountShm, writePodFiles } from './pod-files.js';
-import { nowNs, type SandboxRecord } from './state.js';
+import { labelsMatch, nowNs, type SandboxRecord } from './state.js';
 import { randomId } from './ids.js';
 import { removeContainerResources, stopContainerRecord } from './container.js';
 
@@ -63,9 +63,28 @@ export const isHostNetwork = (c: PodSandboxConfig): boolean => nsMode(c, 'networ
 export const isHostPid = (c: PodSandboxConfig): boolean => nsMode(c, 'pid') === 'NODE';
 export const isHostIpc = (c: PodSandboxConfig): boolean => nsMode(c, 'ipc') === 'NODE';
 
-function infraHandle(rec: SandboxRecord): ContainerHandle {
+/** The infra container: the sandbox's id, bundled in the sandbox dir. */
+export function infraHandle(rec: SandboxRecord): ContainerHandle {
   const bundle = path.join(rec.dir, 'infra');
   return { id: rec.id, bundle, persistDir: bundle };
+}
+
+/** The pod's own network namespace; undefined for hostNetwork pods. */
+export function podNetns(ctx: RuntimeContext, rec: SandboxRecord): string | undefined {
+  return isHostNetwork(rec.config) ? undefined : ctx.netns.pathOf(rec.id);
+}
+
+/**
+ * Stops a container (signal, grace, SIGKILL); a container that already exited, or that the
+ * runtime no longer knows, needs nothing. OciRuntime.stop reads the state itself, so callers
+ * need not ask first.
+ */
+export async function stopIfRunning(runtime: OciRuntime, h: ContainerHandle, timeoutSeconds: number, signal?: string): Promise<void> {
+  try {
+    await runtime.stop(h, Math.max(0, timeoutSeconds), signal ? { signal } : {});
+  } catch (err) {
+    if (!isCriError(err, GrpcStatus.NOT_FOUND)) throw err;
+  }
 }
 
 export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxRequest, signal: AbortSignal): Promise<string> {
@@ -90,14 +109,10 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
     ctx.sandboxes.set(id, rec);
     const hostNetwork = isHostNetwork(config);
     const hostname = await writePodFiles({ dir: rec.dir, hostNetwork, hostname: config.hostname, dns: config.dns_config });
-    if (!isHostIpc(config)) {
-      rec.shmMounted = true; // recorded before the mount exists
-      await ctx.sandboxStore.put(id, rec);
-      await mountShm(rec.dir);
-    }
+    // What follows is undone by removeSandboxResources from the config alone (every step is
+    // idempotent), so the record written above is all a crash needs.
+    if (!isHostIpc(config)) await mountShm(rec.dir);
     if (!hostNetwork) {
-      rec.netnsName = id;
-      await ctx.sandboxStore.put(id, rec);
       const net = await ctx.network.setUp({
         sandboxId: id,
         podName: config.metadata?.name ?? '',
@@ -106,14 +121,11 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
         portMappings: config.port_mappings.map((p) => ({ hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol, hostIP: p.host_ip })),
         signal,
       });
-      rec.netnsPath = net.netnsPath;
       rec.ip = net.ip;
       rec.additionalIps = net.additionalIPs;
       await addHostsEntry(rec.dir, net.ip, hostname);
     }
     const infra = infraHandle(rec);
-    rec.infra = infra;
-    await ctx.sandboxStore.put(id, rec);
     const { spec } = buildSpec({
       id,
       container: {
@@ -133,7 +145,7 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
       rootfs: ctx.pauseRootfs,
       userDb: {},
       namespaces: {
-        network: hostNetwork ? 'host' : (rec.netnsPath as `/${string}`),
+        network: hostNetwork ? 'host' : (podNetns(ctx, rec) as `/${string}`),
         ipc: isHostIpc(config) ? 'host' : 'new',
         uts: hostNetwork ? 'host' : 'new',
         pid: isHostPid(config) ? 'host' : 'new',
@@ -161,21 +173,17 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
 
 /** The infra process's pid while it runs; undefined once it has exited. */
 export async function infraPid(ctx: RuntimeContext, rec: SandboxRecord): Promise<number | undefined> {
-  if (rec.phase !== 'ready' || !rec.infra) return undefined;
-  return handlerOf(ctx, rec.handler).runningPid(rec.infra);
+  if (rec.phase !== 'ready') return undefined;
+  return runtimeOf(ctx, rec).runningPid(infraHandle(rec));
 }
 
 /** Stops every container of the sandbox, the infra process, and tears the network down. Idempotent. */
 export async function stopSandbox(ctx: RuntimeContext, rec: SandboxRecord): Promise<void> {
-  const handler = handlerOf(ctx, rec.handler);
   for (const c of ctx.containers.values().filter((c) => c.sandboxId === rec.id)) {
     await ctx.locks.run(c.id, () => stopContainerRecord(ctx, c, SANDBOX_STOP_GRACE_S));
   }
-  if (rec.infra) {
-    const st = await handler.status(rec.infra);
-    if (st.state !== 'exited' && st.state !== 'unknown') await handler.stop(rec.infra, 0);
-  }
-  if (rec.netnsName) await ctx.network.tearDown(rec.id);
+  await stopIfRunning(runtimeOf(ctx, rec), infraHandle(rec), 0);
+  if (!isHostNetwork(rec.config)) await ctx.network.tearDown(rec.id);
   if (rec.phase !== 'stopped') {
     rec.phase = 'stopped';
     await ctx.sandboxStore.put(rec.id, rec);
@@ -192,9 +200,9 @@ export async function removeSandboxResources(ctx: RuntimeContext, rec: SandboxRe
     await ctx.locks.run(c.id, () => removeContainerResources(ctx, c));
   }
   const handler = ctx.handlers.get(rec.handler);
-  if (rec.infra && handler) await handler.delete(rec.infra, { force: true });
-  if (rec.netnsName) await ctx.network.tearDown(rec.id);
-  if (rec.shmMounted) await unmountShm(rec.dir);
+  if (handler) await handler.delete(infraHandle(rec), { force: true });
+  if (!isHostNetwork(rec.config)) await ctx.network.tearDown(rec.id);
+  if (!isHostIpc(rec.config)) await unmountShm(rec.dir);
   await rm(rec.dir, { recursive: true, force: true });
   await ctx.sandboxStore.delete(rec.id);
   ctx.sandboxes.delete(rec.id);
@@ -228,7 +236,7 @@ export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, ver
       info: JSON.stringify({
         pid: pid ?? 0,
         processStatus: pid !== undefined ? 'running' : 'stopped',
-        netNamespacePath: rec.netnsPath ?? '',
+        netNamespacePath: podNetns(ctx, rec) ?? '',
         image: 'skiff/pause (catatonit -P)',
         runtimeHandler: rec.handler,
         sandboxDir: rec.dir,
@@ -240,20 +248,11 @@ export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, ver
   return out;
 }
 
-const labelsMatch = (labels: Record<string, string>, selector: Record<string, string> | undefined): boolean =>
-  Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
-
 export async function listSandboxes(ctx: RuntimeContext, req: ListPodSandboxRequest): Promise<Input<ListPodSandboxResponse>> {
   const f = req.filter;
   let recs = ctx.sandboxes.values().filter((r) => r.phase !== 'creating');
   if (f?.id) {
-    // A filter by an unknown id lists nothing (as containerd), an ambiguous prefix too.
-    let id: string | undefined;
-    try {
-      id = ctx.sandboxes.resolve(f.id);
-    } catch {
-      id = undefined;
-    }
+    const id = ctx.sandboxes.tryResolve(f.id);
     recs = recs.filter((r) => r.id === id);
   }
   recs = recs.filter((r) => labelsMatch(r.config.labels, f?.label_selector));
@@ -267,4 +266,3 @@ export async function listSandboxes(ctx: RuntimeContext, req: ListPodSandboxRequ
   return { items };
 }
 
-export { labelsMatch };

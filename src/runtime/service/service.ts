@@ -15,13 +15,13 @@ import { PodNetworkManager } from '../sandbox/cni-pod.js';
 import { NetnsManager } from '../sandbox/netns.js';
 import { OciStreamingBackend, startStreamingServer, type OciContainerTarget, type SandboxTarget } from '../streaming/index.js';
 import { containerStatus, createContainer, listContainers, removeContainerResources, startContainer, stopContainerRecord } from './container.js';
-import { ImageStore, type RuntimeContext } from './context.js';
+import { containerRuntime, type RuntimeContext } from './context.js';
+import { ImageStore } from '../images/image-store.js';
 import { imageFsInfo, imageStatus, listImages, pull, removeImage } from './images.js';
 import { recover, type RecoveryReport } from './recover.js';
-import { ensurePauseRootfs, listSandboxes, removeSandboxResources, runPodSandbox, sandboxStatus, stopSandbox } from './sandbox.js';
-import { IdIndex, KeyedLock, containerRecords, sandboxRecords } from './state.js';
+import { ensurePauseRootfs, listSandboxes, podNetns, removeSandboxResources, runPodSandbox, sandboxStatus, stopSandbox } from './sandbox.js';
+import { IdIndex, KeyedLock, containerRecords, labelsMatch, sandboxRecords } from './state.js';
 import { containerStats, forgetStats, sandboxStats } from './stats.js';
-import { labelsMatch } from './sandbox.js';
 
 export const RUNTIME_NAME = 'skiff';
 export const RUNTIME_VERSION = '0.1.0';
@@ -143,7 +143,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   /** Exec and Attach need a running container (containerd answers FailedPrecondition too). */
   const runningTarget = async (id: string): Promise<OciContainerTarget> => {
     const c = containerOf(id);
-    const runtime = handlerOf(c.sandboxId);
+    const runtime = containerRuntime(ctx, c);
     if (c.phase !== 'started' || (await runtime.runningPid(c.handle)) === undefined) throw CriError.failedPrecondition(`container ${c.id} is not running`);
     return { runtime, handle: c.handle, stdin: c.config.stdin, tty: c.config.tty };
   };
@@ -201,7 +201,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const c = ctx.containers.get(req.container_id);
       if (!c) return;
       await ctx.locks.run(c.id, async () => {
-        forgetStats(c.handle.bundle);
+        forgetStats(c.handle.cgroupsPath);
         await removeContainerResources(ctx, c);
       });
     },
@@ -212,26 +212,26 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (!req.linux) return;
       const res = buildResources(req.linux, ctx.host);
       await ctx.locks.run(c.id, async () => {
-        await handlerOf(c.sandboxId).updateResources(c.handle, res.resources);
+        await containerRuntime(ctx, c).updateResources(c.handle, res.resources);
         c.resources = req.linux ?? undefined;
         await ctx.containerStore.put(c.id, c);
       });
     },
     ReopenContainerLog: async (req) => {
       const c = containerOf(req.container_id);
-      await handlerOf(c.sandboxId).reopenLog(c.handle);
+      await containerRuntime(ctx, c).reopenLog(c.handle);
     },
     ExecSync: async (req) => {
       const c = containerOf(req.container_id);
-      const r = await handlerOf(c.sandboxId).execSync(c.handle, req.cmd, { timeoutMs: req.timeout * 1000 });
+      const r = await containerRuntime(ctx, c).execSync(c.handle, req.cmd, { timeoutMs: req.timeout * 1000 });
       if (r.timedOut) throw CriError.deadlineExceeded(`command ${JSON.stringify(req.cmd)} in container ${c.id} timed out after ${req.timeout} s`);
       return { stdout: r.stdout, stderr: r.stderr, exit_code: r.exitCode };
     },
     ContainerStats: async (req) => ({ stats: await containerStats(ctx, containerOf(req.container_id)) }),
     ListContainerStats: async (req) => {
       const f = req.filter;
-      const cid = f?.id ? ctx.containers.resolve(f.id) : undefined;
-      const sid = f?.pod_sandbox_id ? ctx.sandboxes.resolve(f.pod_sandbox_id) : undefined;
+      const cid = f?.id ? ctx.containers.tryResolve(f.id) : undefined;
+      const sid = f?.pod_sandbox_id ? ctx.sandboxes.tryResolve(f.pod_sandbox_id) : undefined;
       const recs = ctx.containers
         .values()
         .filter((c) => c.phase === 'started' && (!f?.id || c.id === cid) && (!f?.pod_sandbox_id || c.sandboxId === sid) && labelsMatch(c.config.labels, f?.label_selector));
@@ -240,7 +240,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     PodSandboxStats: async (req) => ({ stats: await sandboxStats(ctx, sandboxOf(req.pod_sandbox_id)) }),
     ListPodSandboxStats: async (req) => {
       const f = req.filter;
-      const sid = f?.id ? ctx.sandboxes.resolve(f.id) : undefined;
+      const sid = f?.id ? ctx.sandboxes.tryResolve(f.id) : undefined;
       const recs = ctx.sandboxes.values().filter((s) => s.phase === 'ready' && (!f?.id || s.id === sid) && labelsMatch(s.config.labels, f?.label_selector));
       return { stats: await Promise.all(recs.map((s) => sandboxStats(ctx, s))) };
     },
@@ -249,17 +249,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     PortForward: async (req) => {
       const sb = sandboxOf(req.pod_sandbox_id);
       if (sb.phase !== 'ready') throw CriError.failedPrecondition(`sandbox ${sb.id} is not ready`);
-      return streaming.getPortForward(req, sb.netnsPath ? { netnsPath: sb.netnsPath } : {});
+      const netnsPath = podNetns(ctx, sb);
+      return streaming.getPortForward(req, netnsPath ? { netnsPath } : {});
     },
     CheckpointContainer: () => {
       throw CriError.unimplemented('CheckpointContainer is not supported by skiff: container checkpoint/restore (CRIU) is not implemented');
     },
-  };
-  const handlerOf = (sandboxId: string): OciRuntime => {
-    const sb = sandboxOf(sandboxId);
-    const h = handlers.get(sb.handler);
-    if (!h) throw CriError.failedPrecondition(`sandbox ${sb.id} uses runtime handler "${sb.handler}", which is no longer configured`);
-    return h;
   };
   const image: Partial<ImageHandlers> = {
     ListImages: async (req) => ({ images: await listImages(ctx, req.filter?.image) }),

@@ -27,15 +27,10 @@ export interface SandboxRecord {
   phase: SandboxPhase;
   /** `<root>/sandboxes/<id>`: hosts, resolv.conf, hostname, shm. */
   dir: string;
-  /** Set when the pod has its own network namespace (not hostNetwork). */
-  netnsName?: string;
-  netnsPath?: string;
+  /** The pod IPs CNI gave (not for hostNetwork pods). The netns, the infra container and the
+   *  shm mount are derived from id, dir and config (see sandbox.ts). */
   ip?: string;
   additionalIps?: string[];
-  /** The infra (pause) container. */
-  infra?: ContainerHandle;
-  /** `<dir>/shm` is a tmpfs we mounted. */
-  shmMounted?: boolean;
 }
 
 export interface ContainerRecord {
@@ -125,6 +120,15 @@ export class IdIndex<T> {
     return found;
   }
 
+  /** Like resolve, but undefined for an ambiguous prefix too (list filters match nothing then, as containerd's). */
+  tryResolve(idOrPrefix: string): string | undefined {
+    try {
+      return this.resolve(idOrPrefix);
+    } catch {
+      return undefined;
+    }
+  }
+
   get(idOrPrefix: string): T | undefined {
     const id = this.resolve(idOrPrefix);
     return id === undefined ? undefined : this.byId.get(id);
@@ -154,6 +158,11 @@ export class KeyedLock {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
+}
+
+/** Every selector pair is among the labels (CRI label_selector filters). */
+export function labelsMatch(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 export function nowNs(): number {

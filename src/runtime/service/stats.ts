@@ -7,10 +7,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerStats, CpuUsage, Input, MemoryUsage, NetworkUsage, PodSandboxStats } from '../../cri/types.js';
 import { rootfsPaths } from '../images/rootfs.js';
-import type { OciSpec } from '../oci/oci-types.js';
-import type { RuntimeContext } from './context.js';
+import { containerRuntime, type RuntimeContext } from './context.js';
 import { diskUsage } from './disk-usage.js';
-import { infraPid } from './sandbox.js';
+import { infraPid, isHostNetwork } from './sandbox.js';
 import { nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -41,22 +40,10 @@ const u64 = (v: number | undefined): { value: number } | null => (v === undefine
 
 /** Previous CPU samples, by cgroup path, for usage_nano_cores. */
 const lastCpu = new Map<string, { ts: number; usage: number }>();
-const cgroupPaths = new Map<string, string>();
 
-async function cgroupOf(bundle: string): Promise<string | undefined> {
-  const known = cgroupPaths.get(bundle);
-  if (known !== undefined) return known;
-  const text = await read(path.join(bundle, 'config.json'));
-  if (text === undefined) return undefined;
-  const p = (JSON.parse(text) as OciSpec).linux?.cgroupsPath;
-  if (p) cgroupPaths.set(bundle, p);
-  return p;
-}
-
-export function forgetStats(bundle: string): void {
-  const p = cgroupPaths.get(bundle);
-  cgroupPaths.delete(bundle);
-  if (p !== undefined) lastCpu.delete(p);
+/** Drops a removed container's CPU sample. */
+export function forgetStats(cgroupsPath: string | undefined): void {
+  if (cgroupsPath !== undefined) lastCpu.delete(cgroupsPath);
 }
 
 async function cpuUsage(cg: string, ts: number): Promise<Input<CpuUsage>> {
@@ -90,7 +77,7 @@ async function memoryUsage(cg: string, ts: number): Promise<Input<MemoryUsage>> 
 export async function containerStats(ctx: RuntimeContext, rec: ContainerRecord): Promise<Input<ContainerStats>> {
   const ts = nowNs();
   const attributes = { id: rec.id, metadata: rec.config.metadata, labels: rec.config.labels, annotations: rec.config.annotations };
-  const cg = await cgroupOf(rec.handle.bundle);
+  const cg = await containerRuntime(ctx, rec).cgroupsPath(rec.handle);
   const upper = rootfsPaths(ctx.root, rec.id).upper;
   const disk = await diskUsage(upper);
   const out: Input<ContainerStats> = {
@@ -133,11 +120,11 @@ export async function sandboxStats(ctx: RuntimeContext, sb: SandboxRecord): Prom
   };
   const pid = await infraPid(ctx, sb);
   if (pid !== undefined && out.linux) {
-    if (sb.netnsPath) out.linux.network = await networkUsage(pid, ts);
+    if (!isHostNetwork(sb.config)) out.linux.network = await networkUsage(pid, ts);
     // Every process of the pod: each container's pids.current, plus the infra process.
     let count = 1;
     for (const c of ctx.containers.values().filter((c) => c.sandboxId === sb.id && c.phase === 'started')) {
-      const cg = await cgroupOf(c.handle.bundle);
+      const cg = await containerRuntime(ctx, c).cgroupsPath(c.handle);
       if (cg !== undefined) count += (await num(path.join(CGROUP_ROOT, 'pids', cg, 'pids.current'))) ?? 0;
     }
     out.linux.process = { timestamp: ts, process_count: { value: count } };
