@@ -13,9 +13,9 @@
 // file only when the template or the pod CIDR changed — and never to overwrite a conflist an
 // administrator wrote in its place (no "skiff" marker).
 
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import ipaddr from 'ipaddr.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
@@ -194,7 +194,7 @@ export interface EnsureConflistResult {
 
 /**
  * Writes skiff's default conflist unless an identical one is already there. Rewrites happen
- * atomically (temporary file + fsync + rename) so a plugin run never reads half a file.
+ * atomically (writeFileAtomic) so a plugin run never reads half a file.
  */
 export async function ensureDefaultConflist(options: EnsureConflistOptions = {}): Promise<EnsureConflistResult> {
   const dir = options.confDir ?? DEFAULT_CNI_CONF_DIR;
@@ -218,26 +218,9 @@ export async function ensureDefaultConflist(options: EnsureConflistOptions = {})
     }
     if (current.skiff === undefined) return { path, conflist: current, changed: false, userManaged: true };
   }
-  await writeAtomic(dir, path, text);
-  return { path, conflist: wanted, changed: true, userManaged: false };
-}
-
-async function writeAtomic(dir: string, path: string, text: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o644);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+  await writeFileAtomic(path, text, { syncDir: true });
+  return { path, conflist: wanted, changed: true, userManaged: false };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -10,9 +10,10 @@
 // and renamed, so a crash leaves the old or the new index, never a torn one. Changes to the same
 // file are serialised within the process; one process owns a root.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../util/atomic-file.js';
+import { KeyedLock } from '../../util/keyed-lock.js';
 import type { Descriptor, Platform } from './oci-image.js';
 import { formatReference, isDigest, parseReference } from './reference.js';
 
@@ -37,7 +38,8 @@ interface IndexFile {
   images: ImageRecord[];
 }
 
-const locks = new Map<string, Promise<unknown>>();
+/** Per index file, for every ImageRecords of this process. */
+const locks = new KeyedLock();
 
 export class ImageRecords {
   readonly file: string;
@@ -61,37 +63,17 @@ export class ImageRecords {
 
   private async write(doc: IndexFile): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(`${JSON.stringify(doc, null, 1)}\n`);
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await rename(tmp, this.file);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    await writeFileAtomic(this.file, `${JSON.stringify(doc, null, 1)}\n`);
   }
 
   /** Runs `fn` with the index, alone among this process's changes to the same file. */
   private async update<T>(fn: (doc: IndexFile) => T): Promise<T> {
-    const prev = locks.get(this.file) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(async () => {
+    return locks.run(this.file, async () => {
       const doc = await this.read();
       const out = fn(doc);
       await this.write(doc);
       return out;
     });
-    locks.set(this.file, run);
-    try {
-      return await run;
-    } finally {
-      if (locks.get(this.file) === run) locks.delete(this.file);
-    }
   }
 
   async list(): Promise<ImageRecord[]> {

@@ -21,6 +21,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { Readable } from 'node:stream';
 import { readMountInfo, runTool } from '../mount.js';
 import { ImageError } from './registry-errors.js';
@@ -71,17 +72,7 @@ export function chainIds(diffIds: readonly string[]): string[] {
 
 const hex = (digest: string): string => digest.slice('sha256:'.length);
 
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await fsp.open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(JSON.stringify(value, null, 2) + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
-}
+const writeJsonAtomic = (file: string, value: unknown): Promise<void> => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 
 export class Snapshotter {
   /** `<root>/snapshots`. */

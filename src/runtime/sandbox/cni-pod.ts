@@ -21,6 +21,7 @@ import { parseCniResult, podIPs, type CniResult } from './cni-result.js';
 import { addNetworkList, checkNetworkList, delNetworkList, type CniPortMapping, type CniRuntimeConf } from './cni.js';
 import type { NetnsManager } from './netns.js';
 import { asObject, asString, RecordStore } from './records.js';
+import { KeyedLock } from '../../util/keyed-lock.js';
 
 export const DEFAULT_POD_IFNAME = 'eth0';
 
@@ -97,7 +98,7 @@ export class PodNetworkManager {
   private readonly loopback: boolean;
   private readonly timeoutMs: number | undefined;
   private conflist: CniConflist | undefined;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
 
   constructor(options: PodNetworkManagerOptions) {
     this.records = podNetworkRecordStore(options.recordsDir);
@@ -133,12 +134,12 @@ export class PodNetworkManager {
   }
 
   async setUp(req: PodNetworkRequest): Promise<PodNetworkStatus> {
-    return this.serial(req.sandboxId, () => this.doSetUp(req));
+    return this.locks.run(req.sandboxId, () => this.doSetUp(req));
   }
 
   /** Runs CNI CHECK for each recorded network; throws the plugin's error when one fails. */
   async check(sandboxId: string, signal?: AbortSignal): Promise<void> {
-    return this.serial(sandboxId, async () => {
+    return this.locks.run(sandboxId, async () => {
       const rec = await this.records.get(sandboxId);
       if (rec === undefined || rec.phase !== 'ready') throw new Error(`sandbox ${sandboxId} has no network set up`);
       for (const n of rec.networks) {
@@ -149,7 +150,7 @@ export class PodNetworkManager {
   }
 
   async tearDown(sandboxId: string): Promise<void> {
-    return this.serial(sandboxId, () => this.doTearDown(sandboxId));
+    return this.locks.run(sandboxId, () => this.doTearDown(sandboxId));
   }
 
   /** The recorded status of a set-up pod network, or undefined. */
@@ -254,18 +255,6 @@ export class PodNetworkManager {
 
   private execOptions(signal: AbortSignal | undefined): { binDirs: readonly string[]; timeoutMs?: number; signal?: AbortSignal } {
     return { binDirs: this.binDirs, timeoutMs: this.timeoutMs, signal };
-  }
-
-  private async serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-    }
   }
 }
 

@@ -13,9 +13,9 @@
 // - Ids are restricted to [A-Za-z0-9][A-Za-z0-9_.-]* (at most 253 characters): they become file
 //   names and must not escape the directory.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDirectory, writeFileAtomic } from '../../util/atomic-file.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/;
 const SUFFIX = '.json';
@@ -67,25 +67,7 @@ export class RecordStore<T> {
   async put(id: string, value: T): Promise<void> {
     const path = this.pathOf(id);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = join(this.dir, `.${id}.${randomBytes(6).toString('hex')}.tmp`);
-    const data = JSON.stringify(value, null, 2) + '\n';
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } catch (e) {
-      await fh.close();
-      await unlink(tmp).catch(() => undefined);
-      throw e;
-    }
-    await fh.close();
-    try {
-      await rename(tmp, path);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw e;
-    }
-    await this.syncDir();
+    await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', { mode: 0o600, syncDir: true });
   }
 
   /** The record, or undefined when there is none. Throws RecordError when it is corrupt. */
@@ -133,7 +115,7 @@ export class RecordStore<T> {
       if (isErrno(e, 'ENOENT')) return false;
       throw e;
     }
-    await this.syncDir();
+    await syncDirectory(this.dir);
     return true;
   }
 
@@ -148,15 +130,6 @@ export class RecordStore<T> {
       return this.validate(parsed, id);
     } catch (e) {
       throw new RecordError(`record ${path} is invalid: ${(e as Error).message}`, path);
-    }
-  }
-
-  private async syncDir(): Promise<void> {
-    const dh = await open(this.dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
     }
   }
 }

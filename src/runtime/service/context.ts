@@ -11,7 +11,8 @@ import type { OciRuntime } from '../oci/runtime.js';
 import type { PodNetworkManager } from '../sandbox/cni-pod.js';
 import type { NetnsManager } from '../sandbox/netns.js';
 import type { RecordStore } from '../sandbox/records.js';
-import { IdIndex, KeyedLock, type ContainerRecord, type SandboxRecord } from './state.js';
+import type { KeyedLock } from '../../util/keyed-lock.js';
+import type { IdIndex, ContainerRecord, SandboxRecord } from './state.js';
 
 export interface RuntimeContext {
   /** Persistent root (`--root`): images, snapshots, records, container dirs. */
