@@ -136,6 +136,18 @@ export async function startCriServer(options: CriServerOptions): Promise<CriServ
   };
 }
 
+/** True when a process accepts connections on the unix socket at `path`. */
+export function socketServed(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
 /** Replaces a socket file nobody listens on; refuses a live one or a non-socket. */
 async function removeStaleSocket(path: string): Promise<void> {
   const st = await lstat(path).catch((err: NodeJS.ErrnoException) => {
@@ -144,15 +156,7 @@ async function removeStaleSocket(path: string): Promise<void> {
   });
   if (!st) return;
   if (!st.isSocket()) throw new Error(`cannot listen on CRI socket ${path}: the path exists and is not a socket`);
-  const live = await new Promise<boolean>((resolve) => {
-    const c = connect(path);
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-  if (live) throw new Error(`cannot listen on CRI socket ${path}: another process is serving it (stop it first)`);
+  if (await socketServed(path)) throw new Error(`cannot listen on CRI socket ${path}: another process is serving it (stop it first)`);
   await unlink(path);
 }
 

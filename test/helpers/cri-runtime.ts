@@ -6,12 +6,13 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBusyboxImage, type BuiltImage } from '../../scripts/build-test-image.js';
 import { CriClient } from '../../src/cri/client.js';
 import { runTool, unmountAllUnder } from '../../src/runtime/mount.js';
+import { removeCgroupTree } from '../../src/runtime/service/reset.js';
 import { startRegistry, type LocalRegistry } from './registry.js';
 import { skiffMain, untilReady } from './skiff.js';
 
@@ -36,8 +37,6 @@ export interface TestRuntime {
   crash(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const CGROUP_CONTROLLERS = ['cpu,cpuacct', 'memory', 'pids', 'cpuset', 'devices', 'freezer', 'blkio', 'net_cls,net_prio', 'perf_event', 'hugetlb', 'systemd'];
 
 export async function startTestRuntime(opts: { registry?: LocalRegistry; busybox?: BuiltImage; extraArgs?: string[] } = {}): Promise<TestRuntime> {
   const tag = randomBytes(3).toString('hex');
@@ -107,7 +106,7 @@ export async function startTestRuntime(opts: { registry?: LocalRegistry; busybox
         await rm(dir, { recursive: true, force: true });
         // The CNI bridge plugin never deletes its bridge.
         await runTool('ip', ['link', 'del', `skt${tag}`]).catch(() => undefined);
-        for (const c of CGROUP_CONTROLLERS) await rmdir(`/sys/fs/cgroup/${c}/skiff-rttest-${tag}`).catch(() => undefined);
+        await removeCgroupTree(`/skiff-rttest-${tag}`);
       }
     },
   };

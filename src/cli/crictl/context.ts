@@ -183,6 +183,16 @@ export function outputFormat(value: string | undefined, allowed: readonly string
 }
 
 /** Regular expression filter as crictl's matchesRegex: empty matches all, a bad pattern matches none. */
+/** crictl's order and cut for listings: newest first, then only the newest (--latest) or the newest N (--last N). */
+export function newestFirst<T extends { created_at: number }>(items: readonly T[], opts: { latest?: boolean; last?: string }): T[] {
+  const sorted = [...items].sort((a, b) => b.created_at - a.created_at);
+  let n = sorted.length;
+  if (opts.latest) n = 1;
+  const last = opts.last !== undefined ? Number(opts.last) : 0;
+  if (last > 0) n = last;
+  return sorted.slice(0, Math.min(n, sorted.length));
+}
+
 export function matchesRegex(pattern: string | undefined, target: string): boolean {
   if (pattern === undefined || pattern === '') return true;
   try {

@@ -7,6 +7,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CriClient } from '../../cri/client.js';
+import { parseCriLogLine } from '../../runtime/oci/log.js';
 import { describeError, parseDuration, resolveContainerIds, withClient } from './context.js';
 
 export interface LogRecord {
@@ -46,15 +47,10 @@ export function parseLogLine(line: string): LogRecord | undefined {
       return undefined;
     }
   }
-  const a = line.indexOf(' ');
-  const b = line.indexOf(' ', a + 1);
-  if (a < 0 || b < 0) return undefined;
-  const ts = parseTimestamp(line.slice(0, a));
-  const stream = line.slice(a + 1, b);
-  if (ts === undefined || (stream !== 'stdout' && stream !== 'stderr')) return undefined;
-  const c = line.indexOf(' ', b + 1);
-  const tags = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
-  return { ...ts, stream, full: tags.split(':')[0] !== 'P', content: c < 0 ? '' : line.slice(c + 1) };
+  const e = parseCriLogLine(line);
+  const ts = e === undefined ? undefined : parseTimestamp(e.time);
+  if (e === undefined || ts === undefined) return undefined;
+  return { ...ts, stream: e.stream, full: !e.partial, content: e.content };
 }
 
 export interface ReadLogOptions {

@@ -5,7 +5,7 @@ import type { CriClient } from '../../cri/client.js';
 import type { PodSandbox, PodSandboxStatusResponse } from '../../cri/types.js';
 import { loadPodSandboxConfig } from './config-files.js';
 import {
-  collect, describeError, matchesRegex, outputFormat, parseDuration, parseLabels, resolveIdPrefix, resolvePodIds, withClient, write,
+  collect, describeError, matchesRegex, newestFirst, outputFormat, parseDuration, parseLabels, resolveIdPrefix, resolvePodIds, withClient, write,
 } from './context.js';
 import { ago, goTimeString, podState, renderTable, rfc3339Nano, sortedEntries, truncateId } from './format.js';
 import { renderMessage, renderStatusData, toProtoJson } from './protojson.js';
@@ -32,14 +32,10 @@ export function podStateFilter(state: string | undefined): { state: 'SANDBOX_REA
 
 /** crictl's client-side selection: name/namespace regexps, newest first, --latest / --last. */
 export function selectPods(pods: readonly PodSandbox[], opts: PodListOptions): PodSandbox[] {
-  const filtered = pods
-    .filter((p) => p.metadata !== null && matchesRegex(opts.name, p.metadata.name) && matchesRegex(opts.namespace, p.metadata.namespace))
-    .sort((a, b) => b.created_at - a.created_at);
-  let n = filtered.length;
-  if (opts.latest) n = 1;
-  const last = opts.last !== undefined ? Number(opts.last) : 0;
-  if (last > 0) n = last;
-  return filtered.slice(0, Math.min(n, filtered.length));
+  return newestFirst(
+    pods.filter((p) => p.metadata !== null && matchesRegex(opts.name, p.metadata.name) && matchesRegex(opts.namespace, p.metadata.namespace)),
+    opts,
+  );
 }
 
 export async function listPods(client: CriClient, opts: PodListOptions): Promise<PodSandbox[]> {

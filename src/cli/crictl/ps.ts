@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { CriClient } from '../../cri/client.js';
 import type { Container, ContainerStatusResponse } from '../../cri/types.js';
-import { collect, describeError, matchesRegex, outputFormat, parseLabels, resolveContainerIds, resolveIdPrefix, withClient, write } from './context.js';
+import { collect, describeError, matchesRegex, newestFirst, outputFormat, parseLabels, resolveContainerIds, resolveIdPrefix, withClient, write } from './context.js';
 import { GO_ZERO_TIME_RFC3339, ago, containerState, renderTable, rfc3339Nano, truncateId } from './format.js';
 import { goMap, labelBlock } from './pods.js';
 import { renderMessage, renderStatusData, toProtoJson, type JsonObject } from './protojson.js';
@@ -47,14 +47,10 @@ function fromLabels(labels: Record<string, string>, key: string): string {
 
 /** crictl's client-side selection: name / pod-namespace regexps, newest first, --latest / --last. */
 export function selectContainers(containers: readonly Container[], opts: ContainerListOptions): Container[] {
-  const filtered = containers
-    .filter((c) => c.metadata !== null && matchesRegex(opts.name, c.metadata.name) && matchesRegex(opts.namespace, fromLabels(c.labels, POD_NAMESPACE_LABEL)))
-    .sort((a, b) => b.created_at - a.created_at);
-  let n = filtered.length;
-  if (opts.latest) n = 1;
-  const last = opts.last !== undefined ? Number(opts.last) : 0;
-  if (last > 0) n = last;
-  return filtered.slice(0, Math.min(n, filtered.length));
+  return newestFirst(
+    containers.filter((c) => c.metadata !== null && matchesRegex(opts.name, c.metadata.name) && matchesRegex(opts.namespace, fromLabels(c.labels, POD_NAMESPACE_LABEL))),
+    opts,
+  );
 }
 
 export async function listContainers(client: CriClient, opts: ContainerListOptions): Promise<Container[]> {

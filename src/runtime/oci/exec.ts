@@ -55,15 +55,26 @@ function splitStreams(logText: string, max: number): { stdout: Buffer; stderr: B
   return { stdout: cap(parts.stdout), stderr: cap(parts.stderr) };
 }
 
-export async function execSync(t: ExecSyncTarget, cmd: readonly string[], opts: ExecSyncOptions = {}): Promise<ExecSyncResult> {
-  if (cmd.length === 0) throw CriError.invalidArgument('exec command is empty');
+/**
+ * The process of an exec in the container: its own process settings (user, cwd, capabilities,
+ * seccomp, AppArmor) from the bundle's config.json, with `cmd`, the extra `env`, and for a
+ * terminal TERM=xterm unless the image sets TERM (as containerd does).
+ */
+export async function execProcess(t: { id: string; bundle: string }, cmd: readonly string[], opts: { tty: boolean; env?: readonly string[] }): Promise<OciProcess> {
   let spec: OciSpec;
   try {
     spec = JSON.parse(await readFile(path.join(t.bundle, 'config.json'), 'utf8')) as OciSpec;
   } catch (err) {
     throw CriError.notFound(`container ${t.id}: cannot read its spec: ${(err as Error).message}`);
   }
-  const proc: OciProcess = { ...spec.process, args: [...cmd], terminal: false, env: [...spec.process.env, ...(opts.env ?? [])] };
+  const env = [...spec.process.env, ...(opts.env ?? [])];
+  if (opts.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+  return { ...spec.process, args: [...cmd], terminal: opts.tty, env };
+}
+
+export async function execSync(t: ExecSyncTarget, cmd: readonly string[], opts: ExecSyncOptions = {}): Promise<ExecSyncResult> {
+  if (cmd.length === 0) throw CriError.invalidArgument('exec command is empty');
+  const proc = await execProcess(t, cmd, { tty: false, env: opts.env });
   const tag = randomBytes(6).toString('hex');
   const dir = path.join(t.bundle, `exec-${tag}`);
   await mkdir(dir, { mode: 0o700 });

@@ -2,7 +2,8 @@
 // floor, AppArmor, cgroup version and controllers, and device nodes for privileged containers
 // and CRI device requests.
 
-import { readdir, readFile, stat, access } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { pathExists, readTextIfAny } from '../../util/fs.js';
 import path from 'node:path';
 import { CriError } from '../../cri/errors.js';
 import type { OciDevice } from './oci-types.js';
@@ -22,22 +23,8 @@ export interface HostFeatures {
   capLastCap: number;
 }
 
-async function readText(p: string): Promise<string | undefined> {
-  try {
-    return (await readFile(p, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const readText = async (p: string): Promise<string | undefined> => (await readTextIfAny(p))?.trim();
+const exists = pathExists;
 
 /** Probes the host; every probe has a conservative fallback, so this never throws. */
 export async function detectHostFeatures(cgroupRoot = '/sys/fs/cgroup'): Promise<HostFeatures> {

@@ -1,6 +1,7 @@
 // The CRI container log format, as conmon writes it with --log-path and kubelet reads it:
-//   <RFC 3339 timestamp with nanoseconds> <stdout|stderr> <F|P> <content>\n
-// "P" marks a partial line (the content continues in the next entry), "F" a full one.
+//   <RFC 3339 timestamp with nanoseconds> <stdout|stderr> <tags> <content>\n
+// Tags are ':'-separated; the first is "P" for a partial line (the content continues in the
+// next entry) or "F" for a full one. Readers (kubelet) treat anything but "P" as full.
 
 export interface CriLogEntry {
   /** The timestamp as written (nanosecond precision is kept in the text). */
@@ -11,13 +12,13 @@ export interface CriLogEntry {
   content: string;
 }
 
-const LINE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) (stdout|stderr) ([FP]) (.*)$/;
+const LINE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) (stdout|stderr) ([^ ]*)(?: (.*))?$/;
 
 /** One log line, without its newline; undefined when it is not in CRI format. */
 export function parseCriLogLine(line: string): CriLogEntry | undefined {
   const m = LINE.exec(line);
   if (!m) return undefined;
-  return { time: m[1] as string, stream: m[2] as 'stdout' | 'stderr', partial: m[3] === 'P', content: m[4] as string };
+  return { time: m[1] as string, stream: m[2] as 'stdout' | 'stderr', partial: (m[3] as string).split(':')[0] === 'P', content: m[4] ?? '' };
 }
 
 /** Every well-formed entry of a log file's text, in order; malformed lines are skipped. */

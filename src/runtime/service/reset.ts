@@ -5,10 +5,9 @@
 // removal code as RemovePodSandbox, after recovery has found orphans that no record names.
 // Refuses to run while a runtime serves the socket.
 
-import { connect } from 'node:net';
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { socketPath } from '../../cri/server.js';
+import { socketPath, socketServed } from '../../cri/server.js';
 import { DEFAULT_BRIDGE } from '../../network/cni-config.js';
 import { runTool, unmountAllUnder } from '../mount.js';
 import { recover } from './recover.js';
@@ -27,21 +26,12 @@ export interface ResetReport {
   problems: string[];
 }
 
-function socketLive(p: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(p);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** Removes the cgroup directory `rel` under every v1 controller (deepest first); only empty cgroups can go. */
-async function removeCgroupTree(rel: string, removed: string[], problems: string[]): Promise<void> {
+export async function removeCgroupTree(rel: string): Promise<{ removed: string[]; problems: string[] }> {
+  const removed: string[] = [];
+  const problems: string[] = [];
   const controllers = await readdir(CGROUP_ROOT).catch(() => [] as string[]);
   for (const c of controllers) {
     const dir = path.join(CGROUP_ROOT, c, rel);
@@ -58,11 +48,12 @@ async function removeCgroupTree(rel: string, removed: string[], problems: string
     };
     await walk(dir);
   }
+  return { removed, problems };
 }
 
 export async function resetRuntime(opts: ResetOptions): Promise<ResetReport> {
   const sock = socketPath(opts.socket ?? '/run/skiff/cri.sock');
-  if (await socketLive(sock)) throw new Error(`a runtime is serving ${sock}: stop it (skiff runtime / skiff server) before resetting`);
+  if (await socketServed(sock)) throw new Error(`a runtime is serving ${sock}: stop it (skiff runtime / skiff server) before resetting`);
   const report: ResetReport = { sandboxes: [], orphans: [], cgroups: [], problems: [] };
   const { ctx } = await createContext({ ...opts, warn: (m) => report.problems.push(m) });
   try {
@@ -82,7 +73,11 @@ export async function resetRuntime(opts: ResetOptions): Promise<ResetReport> {
     // Anything still mounted below our dirs (a record we could not act on) goes too.
     for (const dir of [ctx.root, ctx.stateDir]) report.orphans.push(...(await unmountAllUnder(dir)));
     const cgroupProblems: string[] = [];
-    for (const p of parents) await removeCgroupTree(p, report.cgroups, cgroupProblems);
+    for (const p of parents) {
+      const r = await removeCgroupTree(p);
+      report.cgroups.push(...r.removed);
+      cgroupProblems.push(...r.problems);
+    }
     const bridge = opts.network ? undefined : (opts.bridge ?? DEFAULT_BRIDGE);
     if (bridge && (await runTool('ip', ['link', 'del', bridge]).then(() => true, () => false))) report.bridge = bridge;
     if (report.problems.length === 0) {

@@ -2,8 +2,8 @@
 // RPC on the CRI socket. Each handler is a thin adapter onto sandbox.ts / container.ts /
 // images.ts / stats.ts; state changes of one object are serialised with ctx.locks.
 
-import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { pathExists } from '../../util/fs.js';
 import { CriError } from '../../cri/errors.js';
 import { startCriServer, type CriCallRecord, type ImageHandlers, type RuntimeHandlers } from '../../cri/server.js';
 import { buildDefaultConflist, type CniConflist } from '../../network/cni-config.js';
@@ -20,7 +20,8 @@ import { ImageStore } from '../images/image-store.js';
 import { imageFsInfo, imageStatus, listImages, pull, removeImage } from './images.js';
 import { recover, type RecoveryReport } from './recover.js';
 import { ensurePauseRootfs, listSandboxes, podNetns, removeSandboxResources, runPodSandbox, sandboxStatus, stopSandbox } from './sandbox.js';
-import { IdIndex, KeyedLock, containerRecords, labelsMatch, sandboxRecords } from './state.js';
+import { KeyedLock } from '../../util/keyed-lock.js';
+import { IdIndex, containerRecords, labelsMatch, sandboxRecords } from './state.js';
 import { containerStats, forgetStats, sandboxStats } from './stats.js';
 
 export const RUNTIME_NAME = 'skiff';
@@ -67,17 +68,13 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(() => true, () => false);
-}
-
 export async function defaultHandlers(): Promise<HandlerConfig[]> {
   const out: HandlerConfig[] = [{ name: 'runc', path: '/usr/sbin/runc' }];
   // gVisor with --network=host: the sandbox uses the kernel's network stack of the namespace it
   // runs in, which is the pod's (the spec's netns). Its own netstack mode cannot start here:
   // Debian 12's runsc (20221219) tells the root namespace by /proc/sys/net/core/rmem_default,
   // which newer kernels show in every namespace, so it refuses every pod namespace as "root".
-  if (await exists('/usr/bin/runsc')) out.push({ name: 'runsc', path: '/usr/bin/runsc', args: ['--network=host'] });
+  if (await pathExists('/usr/bin/runsc')) out.push({ name: 'runsc', path: '/usr/bin/runsc', args: ['--network=host'] });
   return out;
 }
 
@@ -105,7 +102,7 @@ export async function createContext(opts: Omit<RuntimeOptions, 'socket'>): Promi
     buildDefaultConflist({ podCIDR: cidr, bridge: opts.bridge, networkName: opts.networkName, ipamDataDir: path.join(root, 'cni', 'ipam') });
   const netns = new NetnsManager({ dir: opts.netnsDir ?? path.join(stateDir, 'netns'), recordsDir: path.join(root, 'state', 'netns') });
   const network = new PodNetworkManager({ recordsDir: path.join(root, 'state', 'cni'), netns, network: opts.network ?? defaultNetwork(opts.podCidr) });
-  const registries = opts.registries ?? (opts.registriesFile && (await exists(opts.registriesFile)) ? await loadRegistriesConfig(opts.registriesFile) : undefined);
+  const registries = opts.registries ?? (opts.registriesFile && (await pathExists(opts.registriesFile)) ? await loadRegistriesConfig(opts.registriesFile) : undefined);
   const ctx: RuntimeContext = {
     root,
     stateDir,

@@ -3,7 +3,7 @@
 // set (usage minus inactive file pages, as cAdvisor and kubelet compute it), the writable
 // layer's disk use, and the pod's network counters from its infra process's view of /proc/net/dev.
 
-import { readFile } from 'node:fs/promises';
+import { readTextIfAny } from '../../util/fs.js';
 import path from 'node:path';
 import type { ContainerStats, CpuUsage, Input, MemoryUsage, NetworkUsage, PodSandboxStats } from '../../cri/types.js';
 import { rootfsPaths } from '../images/rootfs.js';
@@ -16,13 +16,7 @@ const CGROUP_ROOT = '/sys/fs/cgroup';
 /** cgroup v1 reports "no limit" as a page-aligned huge number. */
 const NO_LIMIT = 2 ** 62;
 
-async function read(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+const read = readTextIfAny;
 
 async function num(file: string): Promise<number | undefined> {
   const t = await read(file);

@@ -21,11 +21,11 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseSyncMessage } from '../oci/conmon.js';
-import type { OciProcess, OciSpec } from '../oci/oci-types.js';
+import { execProcess } from '../oci/exec.js';
 import { runtimeMessage, type RuncCli } from '../oci/runc.js';
 import type { RemoteCommandIO } from './backend.js';
 import { resizeLine, writeControl } from './control.js';
@@ -77,26 +77,13 @@ function syncReader(stream: Readable): () => Promise<{ pid: number; message?: st
   };
 }
 
-async function processSpec(t: ExecTarget, cmd: readonly string[], tty: boolean): Promise<OciProcess> {
-  let spec: OciSpec;
-  try {
-    spec = JSON.parse(await readFile(path.join(t.bundle, 'config.json'), 'utf8')) as OciSpec;
-  } catch (err) {
-    throw new Error(`container ${t.id}: cannot read its spec: ${(err as Error).message}`);
-  }
-  const env = [...spec.process.env];
-  // containerd sets TERM for a terminal exec; keep the image's value if it has one.
-  if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
-  return { ...spec.process, args: [...cmd], terminal: tty, env };
-}
-
 /**
  * Runs `cmd` in the running container with the client's streams. Resolves with the exit code
  * (128+n when killed by signal n); rejects when the command cannot be started.
  */
 export async function conmonExec(t: ExecTarget, cmd: readonly string[], io: RemoteCommandIO): Promise<{ exitCode: number }> {
   if (cmd.length === 0) throw new Error('exec command is empty');
-  const proc = await processSpec(t, cmd, io.tty);
+  const proc = await execProcess(t, cmd, { tty: io.tty });
   const dir = path.join(t.bundle, `exec-${randomBytes(6).toString('hex')}`);
   await mkdir(dir, { mode: 0o700 });
   let conn: SeqpacketConnection | undefined;

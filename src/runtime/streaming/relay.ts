@@ -2,6 +2,7 @@
 // delivering its packets, and a TCP connection made inside a network namespace.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnInNetns } from '../sandbox/netns.js';
 import type { Readable, Writable } from 'node:stream';
 import { PERL, perlArgv, SEQPACKET_RELAY, TCP_RELAY } from './perl-helpers.js';
 
@@ -120,7 +121,7 @@ export function connectSeqpacket(socketPath: string): Promise<SeqpacketConnectio
  * errors surface as the child's exit (status 2) with the reason from `reason()`.
  */
 export function dialInNetns(netnsPath: string, port: number): { child: ChildProcess; reason: () => string } {
-  const child = spawn('nsenter', [`--net=${netnsPath}`, '--', PERL, ...perlArgv(TCP_RELAY, [String(port)])], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnInNetns(netnsPath, [PERL, ...perlArgv(TCP_RELAY, [String(port)])], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin?.on('error', () => undefined);
   const reason = collectStderr(child);
   return { child, reason };
