@@ -15,22 +15,16 @@
 // side-by-side table, and writes bench/results/apiserver-<date>.json. Never passes or fails on time.
 // Everything started (servers, etcd, workers) is stopped by PID in `finally`, also on Ctrl-C.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ETCD_BIN, startEtcd } from '../test/helpers/etcd.js';
 import { Client } from './apiserver/client.js';
 import { createsPhase, getsPhase, listPhase, memoryPhase, watchPhase, type Ctx, type Options } from './apiserver/phases.js';
 import { LoadPool } from './apiserver/pool.js';
 import { printTable } from './apiserver/report.js';
 import { findPid, repoRoot, startServer } from './apiserver/server.js';
+import { arg, log, num, quick, writeResults, runMain } from './cli.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const num = (name: string, fallback: number): number => Number(arg(name) ?? fallback);
-const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`);
 
 /** Cleanups of everything started, run in reverse order on normal exit, error or signal. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -120,8 +114,7 @@ async function runBackend(backend: string, opts: Options, cpuProfDir: string | u
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const backends = (arg('backends') ?? 'sqlite,etcd').split(',').filter(Boolean);
+    const backends = (arg('backends') ?? 'sqlite,etcd').split(',').filter(Boolean);
   const cpuProfDir = arg('cpu-prof');
   const opts: Options = {
     quick,
@@ -164,15 +157,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(JSON.stringify(combined) + '\n');
   printTable(results, opts);
-  const dir = join(repoRoot, 'bench', 'results');
-  const file = arg('results') ?? join(dir, `apiserver-${combined.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(combined, null, 2) + '\n');
-  log(`results written to ${file}`);
+  writeResults(quick ? 'apiserver-quick' : 'apiserver', combined, join(repoRoot, 'bench', 'results'));
 }
 
-main().catch(async (err: unknown) => {
-  log(`failed: ${(err as Error)?.stack ?? String(err)}`);
-  await cleanupAll();
-  process.exit(1);
-});
+runMain(main, cleanupAll);

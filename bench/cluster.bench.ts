@@ -16,21 +16,14 @@
 // upstream SLO p99 <= 1 s for single-object calls; <= 3 GiB control-plane RSS.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { startServer, distRoot, procCpuSeconds, procMemory, type BenchServer } from './apiserver/server.js';
 import { Client } from '../src/client/client.js';
 import { loadKubeconfig, Transport } from '../src/client/transport.js';
 import { resourceOf } from '../src/controllers/context.js';
 import type { KObject } from '../src/apiserver/object.js';
+import { arg, log, num, writeResults, runMain } from './cli.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const quick = process.argv.includes('--quick');
-const num = (name: string, full: number, small: number): number => Number(arg(name) ?? (quick ? small : full));
-const log = (m: string): void => void process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${m}\n`);
 const mib = (b: number) => Math.round(b / 1048576);
 
 const deployments = resourceOf('apps', 'Deployment');
@@ -230,13 +223,7 @@ async function main(): Promise<void> {
   if (phases.includes('deployment')) results.push(await deploymentPhase());
   if (phases.includes('steady')) results.push(await steadyPhase());
   for (const r of results) process.stdout.write(Object.entries(r).map(([k, v]) => `${k}=${String(v)}`).join('  ') + '\n');
-  const out = arg('results') ?? join('bench', 'results', `cluster-${new Date().toISOString().slice(0, 10)}.json`);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: '2-core VM', results }, null, 2) + '\n');
-  log(`results written to ${out}`);
+  writeResults('cluster', { date: new Date().toISOString(), machine: '2-core VM', results });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

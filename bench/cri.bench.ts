@@ -20,24 +20,17 @@
 // Prints one JSON line per runtime, a table and writes bench/results/cri-<date>.json.
 // Targets, not tests: start p50 <= 150 ms and skiff/containerd <= 1.0; <= 1 MB per pod.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { buildBusyboxImage, type BuiltImage } from '../scripts/build-test-image.js';
 import { startRegistry, type LocalRegistry } from '../test/helpers/registry.js';
 import { startContainerdTarget } from './cri/containerd.js';
 import { BENCH_IMAGE, densityPhase, pullPhase, removePods, startPhase, type BenchPod, type DensityResult, type PullResult, type StartResult } from './cri/phases.js';
 import { procMemory } from './cri/proc.js';
 import { startSkiffTarget, type BenchTarget } from './cri/target.js';
+import { arg, log, num, writeResults, runMain } from './cli.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const quick = process.argv.includes('--quick');
-const num = (name: string, full: number, small: number): number => Number(arg(name) ?? (quick ? small : full));
-const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`);
 
 const PAD_IMAGE = 'docker.io/library/cri-bench-pad:latest';
 
@@ -165,13 +158,7 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   printTable(results);
-  const out = arg('results') ?? join('bench', 'results', `cri-${new Date().toISOString().slice(0, 10)}.json`);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: `${cpus().length}-core VM, shared with other work (numbers are indicative)`, options: { pods, warmup, pullMb, pullReps }, results }, null, 2) + '\n');
-  log(`results written to ${out}`);
+  writeResults('cri', { date: new Date().toISOString(), machine: `${cpus().length}-core VM, shared with other work (numbers are indicative)`, options: { pods, warmup, pullMb, pullReps }, results });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

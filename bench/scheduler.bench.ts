@@ -16,23 +16,17 @@
 // Prints one JSON line per workload, a table and writes bench/results/scheduler-<date>.json.
 // Targets, not tests: >= 1,000 pods/s for basic on this 2-core machine.
 
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { startServer, type RunningServer } from '../src/server/run.js';
 import { Client } from '../src/client/client.js';
 import { InProcessTransport } from '../src/client/inprocess.js';
 import { Informer } from '../src/client/informer.js';
 import { resourceOf } from '../src/controllers/context.js';
 import type { KObject } from '../src/apiserver/object.js';
+import { arg, log, num, writeResults, runMain } from './cli.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const quick = process.argv.includes('--quick');
-const num = (name: string, full: number, small: number): number => Number(arg(name) ?? (quick ? small : full));
-const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`);
 
 const nodesRes = resourceOf('', 'Node');
 const podsRes = resourceOf('', 'Pod');
@@ -168,13 +162,7 @@ async function main(): Promise<void> {
   const rows = results.map((r) => `| ${String(r.workload).padEnd(8)} | ${String(r.nodes).padStart(5)} | ${String(r.pods).padStart(6)} | ${String(r.podsPerSecond).padStart(7)} | ${String(r.p50PerSecond).padStart(5)} | ${String(r.p99PerSecond).padStart(5)} | ${String(r.peakRssMiB).padStart(8)} |`);
   process.stdout.write(['| workload | nodes |   pods | pods/s  |  p50  |  p99  | peak RSS MiB |', '|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
   process.stdout.write('target: >= 1000 pods/s (basic); upstream CI floor 680 pods/s on larger machines\n');
-  const out = arg('results') ?? join('bench', 'results', `scheduler-${new Date().toISOString().slice(0, 10)}.json`);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: '2-core VM', results }, null, 2) + '\n');
-  log(`results written to ${out}`);
+  writeResults('scheduler', { date: new Date().toISOString(), machine: '2-core VM', results });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);
