@@ -69,7 +69,9 @@ for (const [runtime, start] of Object.entries(targets)) describe(`skiff crictl a
         '  name: app',
         'image:',
         '  image: busybox',
-        'command: ["sh", "-c", "echo hello from app; echo oops >&2; while true; do sleep 1; done"]',
+        // The pause keeps the two lines' order in the log: containerd's shim copies stdout and
+        // stderr concurrently, so lines written at once may land in either order (--tail 1 below).
+        'command: ["sh", "-c", "echo hello from app; sleep 0.2; echo oops >&2; while true; do sleep 1; done"]',
         'labels:',
         '  io.kubernetes.pod.name: crictl-test',
         '  io.kubernetes.pod.namespace: skiff-test',
