@@ -62,9 +62,12 @@ function podConfig(target: BenchTarget, name: string, logRoot: string): Input<Po
     hostname: name,
     log_directory: join(logRoot, name),
     labels: { app: 'cri-bench' },
-    linux: { cgroup_parent: target.cgroupParent },
+    linux: { cgroup_parent: target.cgroupParent, security_context: { namespace_options: KUBELET_NAMESPACES } },
   };
 }
+
+/** What kubelet sends for a pod without hostNetwork/hostPID/hostIPC/shareProcessNamespace. */
+const KUBELET_NAMESPACES = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } as const;
 
 const containerConfig: Input<ContainerConfig> = {
   metadata: { name: 'sleep', attempt: 0 },
@@ -72,6 +75,7 @@ const containerConfig: Input<ContainerConfig> = {
   command: ['sleep', '3600'],
   log_path: 'sleep.log',
   labels: { app: 'cri-bench' },
+  linux: { security_context: { namespace_options: KUBELET_NAMESPACES } },
 };
 
 /** One pod: sandbox, container, start — each RPC timed. */

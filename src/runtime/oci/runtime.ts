@@ -30,6 +30,8 @@ export interface OciRuntimeOptions {
   conmonLogLevel?: 'error' | 'warning' | 'info' | 'debug';
   /** Cgroup v1 mount root, for OOM counters. */
   cgroupRoot?: string;
+  /** The runtime runs a guest kernel (gVisor): host namespaces of other kinds than the network's are not joined by path. */
+  guestKernel?: boolean;
 }
 
 /** What a caller keeps to address a container later (persist it; it is all plain strings). */

@@ -1,5 +1,5 @@
-// A pod sandbox's network: its namespace plus the CNI attachments in it (loopback, then the pod
-// network on eth0), persisted so that teardown works after a runtime restart.
+// A pod sandbox's network: its namespace plus the CNI attachments in it (loopback and the pod
+// network on eth0, added concurrently), persisted so that teardown works after a runtime restart.
 //
 // Contract:
 // - setUp() writes the attachment record (phase "setting-up", with the exact configuration lists
@@ -20,6 +20,7 @@ import { findPlugin, DEFAULT_CNI_BIN_DIRS } from './cni-exec.js';
 import { parseCniResult, podIPs, type CniResult } from './cni-result.js';
 import { addNetworkList, checkNetworkList, delNetworkList, type CniPortMapping, type CniRuntimeConf } from './cni.js';
 import type { NetnsManager } from './netns.js';
+import type { PinPaths, ProcSysWrites } from './pinns.js';
 import { asObject, asString, RecordStore } from './records.js';
 import { KeyedLock } from '../../util/keyed-lock.js';
 
@@ -42,6 +43,8 @@ export interface PodNetworkRequest {
   portMappings?: PodPortMapping[];
   /** Cancels plugin runs of the set-up; the rollback itself is never cancelled. */
   signal?: AbortSignal;
+  /** More of the pod's namespaces to pin with the network namespace, and /proc/sys writes in them (NetnsManager.create). */
+  pins?: { paths?: Omit<PinPaths, 'net'>; writes?: ProcSysWrites };
 }
 
 export interface PodNetworkStatus {
@@ -201,22 +204,24 @@ export class PodNetworkManager {
       updatedAt: new Date().toISOString(),
     };
     await this.records.put(rec.sandboxId, rec);
-    let added = 0;
     try {
-      rec.netnsPath = await this.netns.create(rec.netnsName);
-      for (const n of networks) {
-        const result = await addNetworkList(n.conflist, this.runtimeConf(rec, n, rec.netnsPath), this.execOptions(req.signal));
-        n.result = result.raw;
-        added++;
-      }
+      rec.netnsPath = await this.netns.create(rec.netnsName, req.pins);
+      // The attachments touch different interfaces (lo, eth0), so they are added side by side.
+      const added = await Promise.allSettled(
+        networks.map(async (n) => {
+          n.result = (await addNetworkList(n.conflist, this.runtimeConf(rec, n, rec.netnsPath), this.execOptions(req.signal))).raw;
+        }),
+      );
+      const failed = added.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       rec.phase = 'ready';
       rec.updatedAt = new Date().toISOString();
       await this.records.put(rec.sandboxId, rec);
       return statusOf(rec);
     } catch (setUpError) {
-      // addNetworkList rolled back the network that failed; undo the ones that succeeded.
+      // addNetworkList rolled back a network that failed; undo the ones that succeeded.
       try {
-        await this.undo(rec, networks.slice(0, added));
+        await this.undo(rec, networks.filter((n) => n.result !== undefined));
       } catch (undoError) {
         throw new Error(`${(setUpError as Error).message}; cleaning up also failed, will retry on teardown: ${(undoError as Error).message}`);
       }

@@ -16,10 +16,11 @@
 //   it must delete by looking inside the namespace.
 
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { asObject, asString, isErrno, isValidRecordId, RecordStore } from './records.js';
+import { pinNamespaces, type PinPaths, type ProcSysWrites } from './pinns.js';
 
 const execFileP = promisify(execFile);
 
@@ -97,20 +98,19 @@ export class NetnsManager {
 
   /**
    * Creates the namespace and returns its path. Fails if a namespace of that name is already
-   * mounted. A leftover unmounted file (crash between touch and mount) is reused.
+   * mounted. A leftover unmounted file (crash between touch and mount) is reused. `with` pins
+   * more of the pod's namespaces in the same process start and writes /proc/sys inside them
+   * (pinns.ts); the caller owns those other pins.
    */
-  async create(name: string): Promise<string> {
+  async create(name: string, withPins: { paths?: Omit<PinPaths, 'net'>; writes?: ProcSysWrites } = {}): Promise<string> {
     const path = this.pathOf(name);
     if (await isNsMount(path)) throw new NetnsError(`network namespace ${name} already exists at ${path}`, name);
     await this.records.put(name, { name, path, createdAt: new Date().toISOString() });
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o755 });
-      // The mount point must exist; mode 0 like `ip netns add` (nobody writes through it).
-      await (await open(path, 'a', 0o000)).close();
-      await execFileP('unshare', [`--net=${path}`, 'true']);
+      await pinNamespaces({ ...withPins.paths, net: path }, withPins.writes);
       return path;
     } catch (e) {
-      await unlink(path).catch(() => undefined);
       await this.records.delete(name).catch(() => undefined);
       throw new NetnsError(`cannot create network namespace ${name} at ${path}: ${commandError(e)}`, name);
     }

@@ -29,7 +29,7 @@ import { containerRuntime, runtimeOf, type RuntimeContext } from './context.js';
 import type { ResolvedImage } from '../images/image-store.js';
 import { randomId } from './ids.js';
 import { podFiles } from './pod-files.js';
-import { infraPid, isHostIpc, isHostNetwork, isHostPid, podNetns, stopIfRunning } from './sandbox.js';
+import { infraPid, isHostIpc, isHostNetwork, isHostPid, pinPath, podNetns, sandboxReady, stopIfRunning } from './sandbox.js';
 import { dateNs, labelsMatch, nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
 
 /** Where Localhost seccomp profiles live (kubelet's default seccomp root is /var/lib/kubelet/seccomp). */
@@ -48,10 +48,12 @@ function imageRef(img: ResolvedImage): string {
   return img.record.names.find((n) => n.includes('@sha256:')) ?? img.record.config.digest;
 }
 
+/** The namespaces a container of `sb` joins: the pinned files, or the infra process's. */
 async function namespacesFor(ctx: RuntimeContext, sb: SandboxRecord, pidMode: NamespaceMode, targetId: string): Promise<{ network: NamespaceRef; ipc: NamespaceRef; uts: NamespaceRef; pid: NamespaceRef }> {
   const pid = await infraPid(ctx, sb);
-  if (pid === undefined) throw CriError.failedPrecondition(`sandbox ${sb.id} is not ready (stopped, or its infra process exited): create a new sandbox`);
+  if (!sb.pinned && pid === undefined) throw CriError.failedPrecondition(`sandbox ${sb.id} is not ready (stopped, or its infra process exited): create a new sandbox`);
   const proc = (p: number, ns: string): NamespaceRef => `/proc/${p}/ns/${ns}` as NamespaceRef;
+  const held = (kind: 'ipc' | 'uts'): NamespaceRef => (sb.pinned ? (pinPath(sb, kind) as NamespaceRef) : proc(pid as number, kind));
   const hostNet = isHostNetwork(sb.config);
   let pidNs: NamespaceRef;
   switch (pidMode) {
@@ -70,12 +72,15 @@ async function namespacesFor(ctx: RuntimeContext, sb: SandboxRecord, pidMode: Na
       break;
     }
     default:
-      pidNs = isHostPid(sb.config) ? 'host' : proc(pid, 'pid');
+      // POD: the pod's shared PID namespace. A pinned sandbox was asked for none (its own pid
+      // mode is CONTAINER), so the container gets its own, as it would with that pod mode.
+      pidNs = isHostPid(sb.config) ? 'host' : pid !== undefined ? proc(pid, 'pid') : 'new';
   }
   return {
-    network: hostNet ? 'host' : ((podNetns(ctx, sb) ?? proc(pid, 'net')) as NamespaceRef),
-    ipc: isHostIpc(sb.config) ? 'host' : proc(pid, 'ipc'),
-    uts: hostNet ? 'host' : proc(pid, 'uts'),
+    network: hostNet ? 'host' : (podNetns(ctx, sb) as NamespaceRef),
+    ipc: isHostIpc(sb.config) ? 'host' : held('ipc'),
+    // A guest kernel keeps its own UTS namespace per container: a new one, named by the spec.
+    uts: hostNet ? 'host' : runtimeOf(ctx, sb).options.guestKernel ? 'new' : held('uts'),
     pid: pidNs,
   };
 }
@@ -180,7 +185,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
 export async function startContainer(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
   if (rec.phase !== 'created') throw CriError.failedPrecondition(`container ${rec.id} is ${rec.phase === 'started' ? 'already started' : 'still being created'}: it can only be started once`);
   const sb = ctx.sandboxes.must(rec.sandboxId);
-  if ((await infraPid(ctx, sb)) === undefined) throw CriError.failedPrecondition(`sandbox ${sb.id} is not ready: its containers cannot start`);
+  if (!(await sandboxReady(ctx, sb))) throw CriError.failedPrecondition(`sandbox ${sb.id} is not ready: its containers cannot start`);
   await runtimeOf(ctx, sb).start(rec.handle);
   rec.phase = 'started';
   rec.startedAt = nowNs();

@@ -7,7 +7,7 @@ import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import { CriError } from '../../cri/errors.js';
 import type { DNSConfig } from '../../cri/types.js';
-import { runTool, unmount } from '../mount.js';
+import { runTool } from '../mount.js';
 
 export const SHM_SIZE_BYTES = 64 * 1024 * 1024;
 
@@ -80,6 +80,3 @@ export async function mountShm(dir: string): Promise<string> {
   return shm;
 }
 
-export async function unmountShm(dir: string): Promise<void> {
-  await unmount(podFiles(dir).shm);
-}

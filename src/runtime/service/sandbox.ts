@@ -1,6 +1,12 @@
 // Pod sandboxes: a network namespace wired by CNI (unless hostNetwork), the pod's shared files,
-// and an infra container — Debian's static catatonit (`-P`, pause mode) on a tiny shared rootfs —
-// that holds the pod's IPC, UTS and (when shared) PID namespaces for the containers to join.
+// and the pod's IPC and UTS namespaces for the containers to join. How those are held depends on
+// the PID namespace, as in CRI-O with drop_infra_ctr:
+// - a pod whose containers each get their own PID namespace (kubelet's default, CONTAINER) or
+//   the node's has its namespaces pinned by bind mounts (pinns.ts) — no process at all, one
+//   `unshare` that also sets the hostname and sysctls;
+// - a pod that shares one PID namespace (POD, shareProcessNamespace) needs its PID 1: an infra
+//   container — Debian's static catatonit (`-P`, pause mode) on a tiny shared rootfs — that
+//   holds the PID, IPC and UTS namespaces and reaps the pod's orphans.
 //
 // RunPodSandbox records the sandbox before creating anything, then creates step by step; if any
 // step fails, removeSandboxResources undoes every step that happened (the same code the normal
@@ -22,7 +28,9 @@ import type {
 import { buildSpec } from '../oci/spec.js';
 import type { ContainerHandle, OciRuntime } from '../oci/runtime.js';
 import { handlerOf, runtimeOf, sandboxDir, type RuntimeContext } from './context.js';
-import { addHostsEntry, mountShm, podFiles, unmountShm, writePodFiles } from './pod-files.js';
+import { addHostsEntry, mountShm, podFiles, writePodFiles } from './pod-files.js';
+import { pinNamespaces, sysctlWrites, type PinnedKind } from '../sandbox/pinns.js';
+import { unmountAllUnder } from '../mount.js';
 import { labelsMatch, nowNs, type SandboxRecord } from './state.js';
 import { randomId } from './ids.js';
 import { removeContainerResources, stopContainerRecord } from './container.js';
@@ -63,7 +71,31 @@ export const isHostNetwork = (c: PodSandboxConfig): boolean => nsMode(c, 'networ
 export const isHostPid = (c: PodSandboxConfig): boolean => nsMode(c, 'pid') === 'NODE';
 export const isHostIpc = (c: PodSandboxConfig): boolean => nsMode(c, 'ipc') === 'NODE';
 
-/** The infra container: the sandbox's id, bundled in the sandbox dir. */
+/** Where a pinned sandbox's IPC or UTS namespace is bind-mounted. */
+export function pinPath(rec: SandboxRecord, kind: 'ipc' | 'uts'): string {
+  return path.join(rec.dir, `ns-${kind}`);
+}
+
+/** The namespaces a pinned sandbox makes, and the hostname and sysctl writes inside them. */
+function pinPlan(rec: SandboxRecord, hostname: string): { paths: { ipc?: string; uts?: string }; writes: [string, string][] } {
+  const c = rec.config;
+  const paths: { ipc?: string; uts?: string } = {};
+  if (!isHostNetwork(c)) paths.uts = pinPath(rec, 'uts');
+  if (!isHostIpc(c)) paths.ipc = pinPath(rec, 'ipc');
+  const writes = sysctlWrites(c.linux?.sysctls, ownNamespaces(c));
+  if (paths.uts) writes.unshift(['kernel/hostname', hostname]);
+  return { paths, writes };
+}
+
+/** The namespaces of its own a pod gets (the UTS namespace follows the network's, as upstream). */
+function ownNamespaces(c: PodSandboxConfig): Set<PinnedKind> {
+  const own = new Set<PinnedKind>();
+  if (!isHostNetwork(c)) own.add('net').add('uts');
+  if (!isHostIpc(c)) own.add('ipc');
+  return own;
+}
+
+/** The infra container (sandboxes that are not pinned): the sandbox's id, bundled in the sandbox dir. */
 export function infraHandle(rec: SandboxRecord): ContainerHandle {
   const bundle = path.join(rec.dir, 'infra');
   return { id: rec.id, bundle, persistDir: bundle };
@@ -92,6 +124,8 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
   if (!config) throw CriError.invalidArgument('RunPodSandbox needs a sandbox config');
   const name = sandboxName(config);
   const handler = handlerOf(ctx, req.runtime_handler);
+  // Checked up front so that a bad sysctl is InvalidArgument before anything is made.
+  sysctlWrites(config.linux?.sysctls, ownNamespaces(config));
   const id = randomId();
   ctx.sandboxes.reserve(name, id);
   const rec: SandboxRecord = {
@@ -104,59 +138,37 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
     phase: 'creating',
     dir: sandboxDir(ctx.root, id),
   };
+  if (nsMode(config, 'pid') !== 'POD') rec.pinned = true;
   try {
     await ctx.sandboxStore.put(id, rec);
     ctx.sandboxes.set(id, rec);
     const hostNetwork = isHostNetwork(config);
     const hostname = await writePodFiles({ dir: rec.dir, hostNetwork, hostname: config.hostname, dns: config.dns_config });
-    // What follows is undone by removeSandboxResources from the config alone (every step is
-    // idempotent), so the record written above is all a crash needs.
-    if (!isHostIpc(config)) await mountShm(rec.dir);
-    if (!hostNetwork) {
-      const net = await ctx.network.setUp({
-        sandboxId: id,
-        podName: config.metadata?.name ?? '',
-        podNamespace: config.metadata?.namespace ?? '',
-        podUid: config.metadata?.uid,
-        portMappings: config.port_mappings.map((p) => ({ hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol, hostIP: p.host_ip })),
-        signal,
-      });
-      rec.ip = net.ip;
-      rec.additionalIps = net.additionalIPs;
-      await addHostsEntry(rec.dir, net.ip, hostname);
-    }
-    const infra = infraHandle(rec);
-    const { spec } = buildSpec({
-      id,
-      container: {
-        metadata: { name: 'POD', attempt: 0 },
-        command: ['/catatonit', '-P'],
-        linux: {
-          resources: { cpu_shares: 2, oom_score_adj: -998 },
-          security_context: {
-            readonly_rootfs: true,
-            no_new_privs: true,
-            run_as_user: config.linux?.security_context?.run_as_user ?? null,
-            seccomp: config.linux?.security_context?.seccomp ?? null,
-          },
-        },
-      },
-      sandbox: config,
-      rootfs: ctx.pauseRootfs,
-      userDb: {},
-      namespaces: {
-        network: hostNetwork ? 'host' : (podNetns(ctx, rec) as `/${string}`),
-        ipc: isHostIpc(config) ? 'host' : 'new',
-        uts: hostNetwork ? 'host' : 'new',
-        pid: isHostPid(config) ? 'host' : 'new',
-      },
-      host: ctx.host,
-      sysctls: config.linux?.sysctls,
-      hostname,
-    });
-    spec.annotations = { ...spec.annotations, 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-id': id };
-    await handler.create({ id, bundle: infra.bundle, spec, name: `k8s_POD_${name}`, signal });
-    await handler.start(infra);
+    const pins = rec.pinned ? pinPlan(rec, hostname) : undefined;
+    // What follows is undone by removeSandboxResources from the record alone (every step is
+    // idempotent), so the record written above is all a crash needs. The shm mount and the
+    // namespaces are independent: made side by side, and both settled before any rollback.
+    await allSettledOrThrow([
+      isHostIpc(config) ? undefined : mountShm(rec.dir),
+      hostNetwork
+        ? pins && pinNamespaces(pins.paths, pins.writes)
+        : ctx.network
+            .setUp({
+              sandboxId: id,
+              podName: config.metadata?.name ?? '',
+              podNamespace: config.metadata?.namespace ?? '',
+              podUid: config.metadata?.uid,
+              portMappings: config.port_mappings.map((p) => ({ hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol, hostIP: p.host_ip })),
+              signal,
+              ...(pins ? { pins } : {}),
+            })
+            .then(async (net) => {
+              rec.ip = net.ip;
+              rec.additionalIps = net.additionalIPs;
+              await addHostsEntry(rec.dir, net.ip, hostname);
+            }),
+    ]);
+    if (!rec.pinned) await startInfra(ctx, rec, hostname, signal);
     rec.phase = 'ready';
     await ctx.sandboxStore.put(id, rec);
     return id;
@@ -171,10 +183,61 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
   }
 }
 
-/** The infra process's pid while it runs; undefined once it has exited. */
+/** Awaits every promise; then throws the first failure, if any. */
+async function allSettledOrThrow(work: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Creates and starts the infra container, which makes the pod's PID, IPC and UTS namespaces. */
+async function startInfra(ctx: RuntimeContext, rec: SandboxRecord, hostname: string, signal: AbortSignal): Promise<void> {
+  const { id, config } = rec;
+  const hostNetwork = isHostNetwork(config);
+  const handler = runtimeOf(ctx, rec);
+  const infra = infraHandle(rec);
+  const { spec } = buildSpec({
+    id,
+    container: {
+      metadata: { name: 'POD', attempt: 0 },
+      command: ['/catatonit', '-P'],
+      linux: {
+        resources: { cpu_shares: 2, oom_score_adj: -998 },
+        security_context: {
+          readonly_rootfs: true,
+          no_new_privs: true,
+          run_as_user: config.linux?.security_context?.run_as_user ?? null,
+          seccomp: config.linux?.security_context?.seccomp ?? null,
+        },
+      },
+    },
+    sandbox: config,
+    rootfs: ctx.pauseRootfs,
+    userDb: {},
+    namespaces: {
+      network: hostNetwork ? 'host' : (podNetns(ctx, rec) as `/${string}`),
+      ipc: isHostIpc(config) ? 'host' : 'new',
+      uts: hostNetwork ? 'host' : 'new',
+      pid: isHostPid(config) ? 'host' : 'new',
+    },
+    host: ctx.host,
+    sysctls: config.linux?.sysctls,
+    hostname,
+  });
+  spec.annotations = { ...spec.annotations, 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-id': id };
+  await handler.create({ id, bundle: infra.bundle, spec, name: `k8s_POD_${rec.name}`, signal });
+  await handler.start(infra);
+}
+
+/** The infra process's pid while it runs; undefined once it has exited, and for pinned sandboxes. */
 export async function infraPid(ctx: RuntimeContext, rec: SandboxRecord): Promise<number | undefined> {
-  if (rec.phase !== 'ready') return undefined;
+  if (rec.phase !== 'ready' || rec.pinned) return undefined;
   return runtimeOf(ctx, rec).runningPid(infraHandle(rec));
+}
+
+/** Ready until stopped — and, with an infra container, while it runs (kubelet recreates a pod whose infra died). */
+export async function sandboxReady(ctx: RuntimeContext, rec: SandboxRecord): Promise<boolean> {
+  if (rec.phase !== 'ready') return false;
+  return rec.pinned === true || (await infraPid(ctx, rec)) !== undefined;
 }
 
 /** Stops every container of the sandbox, the infra process, and tears the network down. Idempotent. */
@@ -182,7 +245,7 @@ export async function stopSandbox(ctx: RuntimeContext, rec: SandboxRecord): Prom
   for (const c of ctx.containers.values().filter((c) => c.sandboxId === rec.id)) {
     await ctx.locks.run(c.id, () => stopContainerRecord(ctx, c, SANDBOX_STOP_GRACE_S));
   }
-  await stopIfRunning(runtimeOf(ctx, rec), infraHandle(rec), 0);
+  if (!rec.pinned) await stopIfRunning(runtimeOf(ctx, rec), infraHandle(rec), 0);
   if (!isHostNetwork(rec.config)) await ctx.network.tearDown(rec.id);
   if (rec.phase !== 'stopped') {
     rec.phase = 'stopped';
@@ -191,8 +254,8 @@ export async function stopSandbox(ctx: RuntimeContext, rec: SandboxRecord): Prom
 }
 
 /**
- * Removes whatever of the sandbox exists — containers, infra container, network, shm, files,
- * record, name — in reverse order of creation. Used by RemovePodSandbox, by RunPodSandbox's
+ * Removes whatever of the sandbox exists — containers, infra container, network, shm and pinned
+ * namespaces (every mount under its dir), files, record, name — in reverse order of creation. Used by RemovePodSandbox, by RunPodSandbox's
  * rollback and by recovery of half-made sandboxes. Throws (keeping the record) if a step fails.
  */
 export async function removeSandboxResources(ctx: RuntimeContext, rec: SandboxRecord): Promise<void> {
@@ -200,28 +263,28 @@ export async function removeSandboxResources(ctx: RuntimeContext, rec: SandboxRe
     await ctx.locks.run(c.id, () => removeContainerResources(ctx, c));
   }
   const handler = ctx.handlers.get(rec.handler);
-  if (handler) await handler.delete(infraHandle(rec), { force: true });
+  if (handler && !rec.pinned) await handler.delete(infraHandle(rec), { force: true });
   if (!isHostNetwork(rec.config)) await ctx.network.tearDown(rec.id);
-  if (!isHostIpc(rec.config)) await unmountShm(rec.dir);
+  await unmountAllUnder(rec.dir);
   await rm(rec.dir, { recursive: true, force: true });
   await ctx.sandboxStore.delete(rec.id);
   ctx.sandboxes.delete(rec.id);
   ctx.sandboxes.release(rec.name, rec.id);
 }
 
-/** Ready while the infra process runs; NotReady once stopped or when it died. */
 async function sandboxState(ctx: RuntimeContext, rec: SandboxRecord): Promise<'SANDBOX_READY' | 'SANDBOX_NOTREADY'> {
-  return (await infraPid(ctx, rec)) !== undefined ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
+  return (await sandboxReady(ctx, rec)) ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
 }
 
 export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, verbose: boolean): Promise<Input<PodSandboxStatusResponse>> {
   const pid = await infraPid(ctx, rec);
+  const state = await sandboxState(ctx, rec);
   const c = rec.config;
   const out: Input<PodSandboxStatusResponse> = {
     status: {
       id: rec.id,
       metadata: c.metadata,
-      state: pid !== undefined ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
+      state,
       created_at: rec.createdAt,
       network: { ip: rec.ip ?? '', additional_ips: (rec.additionalIps ?? []).map((ip) => ({ ip })) },
       linux: { namespaces: { options: { network: nsMode(c, 'network'), pid: nsMode(c, 'pid'), ipc: nsMode(c, 'ipc') } } },
@@ -235,9 +298,9 @@ export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, ver
     out.info = {
       info: JSON.stringify({
         pid: pid ?? 0,
-        processStatus: pid !== undefined ? 'running' : 'stopped',
+        processStatus: state === 'SANDBOX_READY' ? 'running' : 'stopped',
         netNamespacePath: podNetns(ctx, rec) ?? '',
-        image: 'skiff/pause (catatonit -P)',
+        infra: rec.pinned ? `none: namespaces pinned at ${[podNetns(ctx, rec), ...(['ipc', 'uts'] as const).filter((k) => ownNamespaces(c).has(k)).map((k) => pinPath(rec, k))].filter(Boolean).join(', ')}` : 'catatonit -P',
         runtimeHandler: rec.handler,
         sandboxDir: rec.dir,
         files: podFiles(rec.dir),

@@ -32,6 +32,8 @@ export interface HandlerConfig {
   /** The OCI runtime binary. */
   path: string;
   args?: string[];
+  /** The runtime runs a guest kernel (gVisor): each container has its own UTS namespace, named by the spec's hostname. */
+  guestKernel?: boolean;
 }
 
 export interface RuntimeOptions {
@@ -74,7 +76,7 @@ export async function defaultHandlers(): Promise<HandlerConfig[]> {
   // runs in, which is the pod's (the spec's netns). Its own netstack mode cannot start here:
   // Debian 12's runsc (20221219) tells the root namespace by /proc/sys/net/core/rmem_default,
   // which newer kernels show in every namespace, so it refuses every pod namespace as "root".
-  if (await pathExists('/usr/bin/runsc')) out.push({ name: 'runsc', path: '/usr/bin/runsc', args: ['--network=host'] });
+  if (await pathExists('/usr/bin/runsc')) out.push({ name: 'runsc', path: '/usr/bin/runsc', args: ['--network=host'], guestKernel: true });
   return out;
 }
 
@@ -92,6 +94,7 @@ export async function createContext(opts: Omit<RuntimeOptions, 'socket'>): Promi
         runtimePath: h.path,
         runtimeRoot: path.join(stateDir, h.name),
         runtimeArgs: h.args ?? [],
+        guestKernel: h.guestKernel === true,
         exitDir: path.join(stateDir, 'exits'),
         socketDir: path.join(stateDir, 's'),
       }),

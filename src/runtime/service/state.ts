@@ -31,6 +31,9 @@ export interface SandboxRecord {
    *  shm mount are derived from id, dir and config (see sandbox.ts). */
   ip?: string;
   additionalIps?: string[];
+  /** The pod's namespaces are pinned by bind mounts, with no infra container (sandbox.ts);
+   *  absent: an infra container holds them. */
+  pinned?: boolean;
 }
 
 export interface ContainerRecord {

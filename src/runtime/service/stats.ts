@@ -1,7 +1,7 @@
 // Container and pod sandbox stats from cgroup v1 files (this machine's hierarchy; v2 files are
 // read when the host is v2): CPU time and a rate between two samples, memory usage and working
 // set (usage minus inactive file pages, as cAdvisor and kubelet compute it), the writable
-// layer's disk use, and the pod's network counters from its infra process's view of /proc/net/dev.
+// layer's disk use, and the pod's network counters from /proc/net/dev as a process in the pod sees it.
 
 import { readTextIfAny } from '../../util/fs.js';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import type { ContainerStats, CpuUsage, Input, MemoryUsage, NetworkUsage, PodSan
 import { rootfsPaths } from '../images/rootfs.js';
 import { containerRuntime, type RuntimeContext } from './context.js';
 import { diskUsage } from './disk-usage.js';
-import { infraPid, isHostNetwork } from './sandbox.js';
+import { infraPid, isHostNetwork, sandboxReady } from './sandbox.js';
 import { nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -112,12 +112,17 @@ export async function sandboxStats(ctx: RuntimeContext, sb: SandboxRecord): Prom
       containers,
     },
   };
-  const pid = await infraPid(ctx, sb);
-  if (pid !== undefined && out.linux) {
-    if (!isHostNetwork(sb.config)) out.linux.network = await networkUsage(pid, ts);
+  if (out.linux && (await sandboxReady(ctx, sb))) {
+    const started = ctx.containers.values().filter((c) => c.sandboxId === sb.id && c.phase === 'started');
+    const infra = await infraPid(ctx, sb);
+    // The pod's network counters as any process in its namespace sees them: the infra process,
+    // or (pinned namespaces) a running container.
+    let inPod = infra;
+    for (const c of started) inPod ??= await containerRuntime(ctx, c).runningPid(c.handle);
+    if (inPod !== undefined && !isHostNetwork(sb.config)) out.linux.network = await networkUsage(inPod, ts);
     // Every process of the pod: each container's pids.current, plus the infra process.
-    let count = 1;
-    for (const c of ctx.containers.values().filter((c) => c.sandboxId === sb.id && c.phase === 'started')) {
+    let count = infra === undefined ? 0 : 1;
+    for (const c of started) {
       const cg = await containerRuntime(ctx, c).cgroupsPath(c.handle);
       if (cg !== undefined) count += (await num(path.join(CGROUP_ROOT, 'pids', cg, 'pids.current'))) ?? 0;
     }

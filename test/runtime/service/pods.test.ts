@@ -35,7 +35,8 @@ describe('skiff runtime: pods with real containers', () => {
       hostname: `pod${seq}-host`,
       log_directory: join(logDir(), `pod${seq}`),
       labels: { app: 'pods-test', seq: String(seq) },
-      linux: { cgroup_parent: rt.cgroupParent },
+      // As kubelet sends it for a pod without shareProcessNamespace: namespaces pinned, no infra.
+      linux: { cgroup_parent: rt.cgroupParent, security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
       ...extra,
     };
   };
@@ -94,6 +95,7 @@ describe('skiff runtime: pods with real containers', () => {
       port_mappings: [{ protocol: 'TCP', container_port: 8080, host_port: hostPort }],
       dns_config: { servers: ['10.43.0.10'], searches: ['test.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5'] },
     });
+    pod.linux = { ...pod.linux, sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80', 'kernel.shm_rmid_forced': '1' } };
     const { pod_sandbox_id: sb } = await rt.client.runPodSandbox({ config: pod });
     // Its own PID namespace (kubelet's default), so /proc/1 below is httpd.
     const server = await run(
@@ -117,7 +119,9 @@ describe('skiff runtime: pods with real containers', () => {
     assert.equal(ps.status?.state, 'SANDBOX_READY');
     const ip = ps.status?.network?.ip ?? '';
     assert.ok(ip.startsWith(rt.podCidr.split('.').slice(0, 3).join('.') + '.'), `pod IP ${ip} in ${rt.podCidr}`);
-    assert.match(ps.info.info ?? '', /"pid":\d+/);
+    // No infra container: the namespaces are bind mounts in the sandbox dir.
+    assert.match(ps.info.info ?? '', /"pid":0,/);
+    assert.match(ps.info.info ?? '', /"infra":"none: namespaces pinned at [^"]*ns-ipc, [^"]*ns-uts"/);
 
     const page = await eventually('hostPort answers', async () => {
       const res = await fetch(`http://127.0.0.1:${hostPort}/`).catch(() => undefined);
@@ -131,6 +135,15 @@ describe('skiff runtime: pods with real containers', () => {
     assert.match(out, /^hello-from-httpd\npod\d+-host\n/);
     assert.match(out, /search test\.svc\.cluster\.local svc\.cluster\.local\nnameserver 10\.43\.0\.10\noptions ndots:5/);
     assert.equal(ex.stderr.toString(), 'err\n');
+    // Both containers are in the pod's pinned network, IPC and UTS namespaces (each has its own
+    // PID namespace), with the pod's sysctls set in them.
+    const nsOf = async (id: string): Promise<string> =>
+      (await rt.client.execSync({ container_id: id, cmd: ['sh', '-c', 'for n in net ipc uts pid; do readlink /proc/self/ns/$n; done'], timeout: 10 })).stdout.toString();
+    const [nsServer, nsClient] = [(await nsOf(server)).split('\n'), (await nsOf(client)).split('\n')];
+    assert.deepEqual(nsServer.slice(0, 3), nsClient.slice(0, 3), 'net, ipc and uts shared');
+    assert.notEqual(nsServer[3], nsClient[3], 'pid namespaces apart');
+    const sys = await rt.client.execSync({ container_id: server, cmd: ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start', '/proc/sys/kernel/shm_rmid_forced'], timeout: 10 });
+    assert.equal(sys.stdout.toString(), '80\n1\n');
 
     const st = await status(server);
     assert.equal(st.state, 'CONTAINER_RUNNING');
@@ -159,7 +172,7 @@ describe('skiff runtime: pods with real containers', () => {
     const pst = (await rt.client.podSandboxStats({ pod_sandbox_id: sb })).stats!;
     assert.ok((pst.linux?.network?.default_interface?.rx_bytes?.value ?? 0) > 0, 'pod rx bytes');
     assert.equal(pst.linux?.containers.length, 2);
-    assert.ok((pst.linux?.process?.process_count?.value ?? 0) >= 3);
+    assert.equal(pst.linux?.process?.process_count?.value, 2, 'httpd and sleep, no infra process');
 
     // Log rotation as kubelet does it: rename, then ReopenContainerLog.
     const serverLog = join(logDir(), `pod${seq}`, 'server.log');
@@ -214,12 +227,26 @@ describe('skiff runtime: pods with real containers', () => {
     await rejectsWith(rt.client.pullImage({ image: { image: 'Bad//Name' } }), GrpcStatus.INVALID_ARGUMENT, /Bad/);
     await rejectsWith(rt.client.pullImage({ image: { image: 'busybox:missing-tag' } }), GrpcStatus.NOT_FOUND, /missing-tag/);
 
+    const sandboxMounts = async (): Promise<string[]> => (await mountsUnder(join(rt.root, 'sandboxes'))).map((m) => m.mountPoint);
     const before = await readdir(join(rt.state, 'netns')).catch(() => []);
-    // Fails in runc create (an unknown sysctl) after the netns and CNI set-up: all of it is undone.
-    const bad = podConfig({ linux: { cgroup_parent: rt.cgroupParent, sysctls: { 'net.ipv4.skiff_no_such_sysctl': '1' } } });
+    const mountsBefore = await sandboxMounts();
+    const noneLeft = async (): Promise<void> => {
+      assert.deepEqual(await readdir(join(rt.state, 'netns')).catch(() => []), before, 'no netns left');
+      assert.deepEqual((await rt.client.listPodSandbox({ filter: { label_selector: { seq: String(seq) } } })).items, []);
+      assert.deepEqual(await sandboxMounts(), mountsBefore, 'no pinned namespace or shm left');
+    };
+    const withSysctl = (sysctls: Record<string, string>, pid: 'POD' | 'CONTAINER') =>
+      podConfig({ linux: { cgroup_parent: rt.cgroupParent, sysctls, security_context: { namespace_options: { pid } } } });
+    // A node-wide sysctl is refused before anything is made.
+    await rejectsWith(rt.client.runPodSandbox({ config: withSysctl({ 'kernel.panic': '1' }, 'CONTAINER') }), GrpcStatus.INVALID_ARGUMENT, /"kernel\.panic" is not in a separate kernel namespace/);
+    await noneLeft();
+    // Pinned namespaces: an unknown sysctl fails in the pinning step; the namespaces are undone.
+    await rejectsWith(rt.client.runPodSandbox({ config: withSysctl({ 'net.ipv4.skiff_no_such_sysctl': '1' }, 'CONTAINER') }), GrpcStatus.UNKNOWN, /cannot set net\/ipv4\/skiff_no_such_sysctl/);
+    await noneLeft();
+    // Infra container: it fails in runc create, after the netns and CNI set-up: all of it is undone.
+    const bad = withSysctl({ 'net.ipv4.skiff_no_such_sysctl': '1' }, 'POD');
     await rejectsWith(rt.client.runPodSandbox({ config: bad }), GrpcStatus.UNKNOWN, /skiff_no_such_sysctl/);
-    assert.deepEqual(await readdir(join(rt.state, 'netns')).catch(() => []), before, 'no netns left');
-    assert.deepEqual((await rt.client.listPodSandbox({ filter: { label_selector: { seq: String(seq) } } })).items, []);
+    await noneLeft();
     // The name is free again.
     const { pod_sandbox_id: sb } = await rt.client.runPodSandbox({ config: { ...bad, linux: { cgroup_parent: rt.cgroupParent } } });
     await rejectsWith(rt.client.runPodSandbox({ config: { ...bad, linux: { cgroup_parent: rt.cgroupParent } } }), GrpcStatus.ALREADY_EXISTS, /reserved/);
@@ -237,6 +264,26 @@ describe('skiff runtime: pods with real containers', () => {
     assert.deepEqual(await readdir(join(rt.root, 'containers')).catch(() => []), []);
     void pod;
     await rejectsWith(rt.client.checkpointContainer({ container_id: 'x' }), GrpcStatus.UNIMPLEMENTED, /checkpoint/);
+    await rt.client.removePodSandbox({ pod_sandbox_id: sb });
+  });
+
+  it('shares one PID namespace, held by the catatonit infra container, when the pod asks for it', async () => {
+    const shared = { linux: { security_context: { namespace_options: { pid: 'POD' as const } } } };
+    const pod = podConfig({ linux: { cgroup_parent: rt.cgroupParent, ...shared.linux } });
+    const { pod_sandbox_id: sb } = await rt.client.runPodSandbox({ config: pod });
+    const sleeper = await run(sb, pod, container('sleeper', ['sleep', '3601'], shared));
+    const looker = await run(sb, pod, container('looker', ['sleep', '3602'], shared));
+    const ps = await eventually('both sleeps visible', async () => {
+      const out = (await rt.client.execSync({ container_id: looker, cmd: ['ps', '-o', 'pid,args'], timeout: 10 })).stdout.toString();
+      return out.includes('sleep 3601') && out.includes('sleep 3602') ? out : undefined;
+    });
+    assert.match(ps, /^\s*1\s+\/catatonit -P$/m, 'the infra process is PID 1');
+    const info = (await rt.client.podSandboxStatus({ pod_sandbox_id: sb, verbose: true })).info.info ?? '';
+    assert.match(info, /"pid":[1-9]\d*,/);
+    assert.match(info, /"infra":"catatonit -P"/);
+    assert.equal((await status(sleeper)).state, 'CONTAINER_RUNNING');
+    await rt.client.stopPodSandbox({ pod_sandbox_id: sb });
+    assert.equal((await rt.client.podSandboxStatus({ pod_sandbox_id: sb })).status?.state, 'SANDBOX_NOTREADY');
     await rt.client.removePodSandbox({ pod_sandbox_id: sb });
   });
 

@@ -32,7 +32,8 @@ describe('skiff runtime: runsc (gVisor) handler', () => {
     const config = {
       metadata: { name: 'gvisor', namespace: 'test', uid: `g-${rt.tag}`, attempt: 0 },
       hostname: 'gvisor-pod',
-      linux: { cgroup_parent: rt.cgroupParent },
+      // kubelet's default: no shared PID namespace, so the pod's namespaces are pinned (no infra).
+      linux: { cgroup_parent: rt.cgroupParent, security_context: { namespace_options: { pid: 'CONTAINER' as const } } },
     };
     const { pod_sandbox_id: sb } = await rt.client.runPodSandbox({ config, runtime_handler: 'runsc' });
     const status = await rt.client.podSandboxStatus({ pod_sandbox_id: sb });
@@ -53,6 +54,8 @@ describe('skiff runtime: runsc (gVisor) handler', () => {
     assert.match(page, /hello-gvisor/);
     const dmesg = await rt.client.execSync({ container_id: client, cmd: ['busybox', 'dmesg'], timeout: 10 });
     assert.match(dmesg.stdout.toString(), /gVisor/i, 'the kernel the container sees is gVisor');
+    const host = await rt.client.execSync({ container_id: client, cmd: ['hostname'], timeout: 10 });
+    assert.equal(host.stdout.toString(), 'gvisor-pod\n');
     await rt.client.removePodSandbox({ pod_sandbox_id: sb });
     assert.deepEqual((await rt.client.listContainers({})).containers, []);
     assert.deepEqual((await mountsUnder(rt.dir)).map((m) => m.mountPoint), []);
