@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The quick start: sets up this machine (Debian 12, root) and starts a single-node skiff cluster
-# on the embedded SQLite store, in the background. Prints how to reach it with kubectl.
+# on the embedded SQLite store, in the background: the control plane and the node agent (the CRI
+# runtime on /run/skiff/cri.sock, which `skiff crictl` finds). Prints how to reach it with kubectl.
+# Arguments go to `skiff server` (e.g. --disable-agent for a control plane only).
 #   SKIFF_DATA_DIR   (default /var/lib/skiff/server)
 #   SKIFF_KUBECONFIG (default /etc/skiff/skiff.yaml)
 set -euo pipefail
@@ -25,6 +27,7 @@ for _ in $(seq 1 100); do
     echo
     echo "  export KUBECONFIG=$kubeconfig"
     echo "  kubectl get namespaces"
+    echo "  bin/skiff crictl info      # the container runtime"
     echo
     echo "logs: $log   stop: kill \$(cat $pidfile)"
     exit 0

@@ -6,6 +6,7 @@ import { schedulerCommand } from './scheduler.js';
 import { controllerManagerCommand } from './controller-manager.js';
 import { simCommand } from './sim.js';
 import { runtimeCommand } from './runtime.js';
+import { agentCommand } from './agent.js';
 import { resetCommand } from './reset.js';
 import { crictlCommand } from './crictl/index.js';
 import { imagesCommand } from './images.js';
@@ -16,6 +17,7 @@ const program = new Command('skiff')
   // Options after a subcommand belong to it (`skiff crictl exec ID sh -c ...` keeps its -c).
   .enablePositionalOptions()
   .addCommand(serverCommand())
+  .addCommand(agentCommand())
   .addCommand(schedulerCommand())
   .addCommand(controllerManagerCommand())
   .addCommand(simCommand())

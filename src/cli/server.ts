@@ -1,8 +1,11 @@
 // `skiff server` flags (names follow k3s where k3s has one); behaviour lives in src/server/run.ts.
+// The node agent's runtime options are shared with `skiff agent` (runtime-options.ts).
 
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer, type ServerOptions } from '../server/run.js';
 import { parseDuration } from '../util/duration.js';
+import { addRuntimeOptions, runtimeFlags, runtimeOptions } from './runtime-options.js';
+import { untilStopSignal } from './stop-signal.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -29,8 +32,8 @@ function collect(v: string, prev: string[]): string[] {
 }
 
 export function serverCommand(): Command {
-  return new Command('server')
-    .description('Run the control plane (API server and datastore) on this machine')
+  const cmd = new Command('server')
+    .description('Run the control plane (API server, datastore, controllers, scheduler) and, unless --disable-agent, the node agent (the CRI container runtime) on this machine')
     .option('-d, --data-dir <dir>', 'folder for the datastore, certificates and state', '/var/lib/skiff/server')
     .option('--bind-address <ip>', 'address the API server listens on', '0.0.0.0')
     .option('--https-listen-port <port>', 'HTTPS port of the API server (0 picks a free one)', port, 6443)
@@ -43,19 +46,15 @@ export function serverCommand(): Command {
     .option('--service-cidr <cidr>', 'range of Service cluster IPs', '10.43.0.0/16')
     .option('--cluster-cidr <cidr>', 'range of pod IPs', '10.42.0.0/16')
     .option('--service-node-port-range <range>', 'range of NodePorts', portRange, [30000, 32767] as [number, number])
-    .option('--disable-agent', 'run the control plane only, with no node agent on this machine', false)
+    .option('--disable-agent', 'run the control plane only: no node agent (container runtime) on this machine', false)
     .option('--node-monitor-grace-period <duration>', 'time a node may go unheard of before it is marked NotReady', durationArg, 40_000)
     .option('--node-monitor-period <duration>', 'how often node health is checked', durationArg, 5_000)
     .option('--disable-scheduler', 'run no scheduler in this process (run `skiff scheduler` elsewhere)', false)
-    .option('--disable-controller-manager', 'run no controllers in this process (run `skiff controller-manager` elsewhere)', false)
-    .action(async (o: Record<string, unknown>) => {
-      const opts = o as unknown as ServerOptions;
-      const running = await startServer(opts);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await running.stop();
-    });
+    .option('--disable-controller-manager', 'run no controllers in this process (run `skiff controller-manager` elsewhere)', false);
+  return addRuntimeOptions(cmd, 'embedded').action(async (o: Record<string, unknown>) => {
+    const opts = o as unknown as ServerOptions;
+    const running = await startServer({ ...opts, ...(opts.disableAgent ? {} : { runtime: runtimeOptions(runtimeFlags(o, 'embedded')) }) });
+    await untilStopSignal();
+    await running.stop();
+  });
 }

@@ -1,6 +1,9 @@
-// `skiff server`: the control plane in one process. Start-up is a checklist, each step waiting
-// for the one before: datastore → certificates → API server (cache filled, system objects) →
-// HTTPS listener → admin kubeconfig. Later issues add the scheduler, controllers and the agent.
+// `skiff server`: the control plane and, unless --disable-agent, the node agent in one process.
+// Start-up is a checklist, each step waiting for the one before: datastore → certificates →
+// API server (cache filled, system objects) → controllers and scheduler → HTTPS listener →
+// admin kubeconfig. The agent part — for now the CRI runtime (the kubelet joins it in a later
+// issue) — starts at the same time as the first step, since it needs nothing from the control
+// plane, and the server is ready when both are.
 
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +24,8 @@ import { SharedInformers } from '../client/factory.js';
 import { InProcessTransport } from '../client/inprocess.js';
 import { realClock } from '../client/workqueue.js';
 import { startScheduler } from '../scheduler/scheduler.js';
+import type { Runtime, RuntimeOptions } from '../runtime/service/service.js';
+import { startAgent, type RunningAgent } from '../agent/run.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -35,7 +40,10 @@ export interface ServerOptions {
   serviceCidr: string;
   clusterCidr: string;
   serviceNodePortRange: [number, number];
+  /** Run no node agent here: no CRI runtime (a control plane only, as k3s's --disable-agent). */
   disableAgent: boolean;
+  /** The node agent's CRI runtime; required unless disableAgent. */
+  runtime?: RuntimeOptions;
   /** Run no controllers here (they run elsewhere, e.g. `skiff controller-manager`). */
   disableControllerManager?: boolean;
   /** Run no scheduler here (`skiff scheduler` runs elsewhere). */
@@ -50,16 +58,24 @@ export interface RunningServer {
   port: number;
   kubeconfig: string;
   store: Store;
+  /** The node agent's CRI runtime; undefined with disableAgent. */
+  runtime?: Runtime;
+  /** Stops everything started here; running containers keep running (conmon holds them). */
   stop(): Promise<void>;
 }
 
 export async function startServer(opts: ServerOptions, log: (m: string) => void = (m) => process.stderr.write(m + '\n')): Promise<RunningServer> {
   const started = Date.now();
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const endpoint = opts.datastoreEndpoint || `sqlite://${join(opts.dataDir, 'db', 'state.db')}`;
-  const store = await openStore(endpoint);
-  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  if (!opts.disableAgent && !opts.runtime) throw new Error('startServer: give the node agent\'s runtime options, or disableAgent for a control plane only');
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const agentStart = opts.runtime && !opts.disableAgent ? startAgentInBackground(opts.runtime, log) : undefined;
+  // Whatever happens to the control plane, an agent that started is stopped with it.
+  if (agentStart) cleanups.push(async () => (await agentStart).agent?.stop());
   try {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    const endpoint = opts.datastoreEndpoint || `sqlite://${join(opts.dataDir, 'db', 'state.db')}`;
+    const store = await openStore(endpoint);
+    cleanups.unshift(() => store.close());
     const advertise = opts.advertiseAddress ?? (opts.bindAddress === '0.0.0.0' || opts.bindAddress === '::' ? hostAddress() : opts.bindAddress);
     const ips = [...new Set(['127.0.0.1', advertise, ...opts.tlsSan.filter(isIp)])];
     const dnsNames = [...new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...opts.tlsSan.filter((s) => !isIp(s))])];
@@ -116,13 +132,16 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     const host = advertise.includes(':') ? `[${advertise}]` : advertise;
     writeKubeconfig(kubeconfig, { server: `https://${host}:${port}`, caPem: pki.ca.cert, clientCertPem: pki.admin.cert, clientKeyPem: pki.admin.key });
     if (opts.writeKubeconfigMode !== undefined) chmodSync(kubeconfig, opts.writeKubeconfigMode);
-    log(`skiff server ready in ${Date.now() - started} ms: https://${host}:${port} (datastore ${endpoint.replace(/\/\/.*@/, '//')}); kubeconfig ${kubeconfig}`);
+    const runtime = agentStart ? (await agentOf(agentStart)).runtime : undefined;
+    const node = runtime ? `; CRI runtime ${runtime.socket}` : '; agent disabled';
+    log(`skiff server ready in ${Date.now() - started} ms: https://${host}:${port} (datastore ${endpoint.replace(/\/\/.*@/, '//')}); kubeconfig ${kubeconfig}${node}`);
     return {
       api,
       https: server,
       port,
       kubeconfig,
       store,
+      ...(runtime ? { runtime } : {}),
       async stop() {
         for (const c of cleanups) await c();
       },
@@ -131,6 +150,22 @@ export async function startServer(opts: ServerOptions, log: (m: string) => void 
     for (const c of cleanups) await c();
     throw err;
   }
+}
+
+/** The agent's start under way; it never rejects, so a failure waits for agentOf unhandled-free. */
+type AgentStart = Promise<{ agent?: RunningAgent; error?: unknown }>;
+
+function startAgentInBackground(runtime: RuntimeOptions, log: (m: string) => void): AgentStart {
+  return startAgent({ runtime }, log).then(
+    (agent) => ({ agent }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+async function agentOf(start: AgentStart): Promise<RunningAgent> {
+  const { agent, error } = await start;
+  if (agent) return agent;
+  throw new Error(`the node agent's container runtime did not start (start the server with --disable-agent for a control plane only): ${(error as Error)?.message ?? String(error)}`);
 }
 
 /** The machine's first non-internal IPv4 address (what k3s calls the node IP), else loopback. */

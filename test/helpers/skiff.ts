@@ -1,5 +1,6 @@
 // Starts a real `skiff server` process for integration tests (on loopback, a free port and a
-// temporary data dir) and offers kubectl and raw HTTPS clients against it. Everything it starts
+// temporary data dir; the control plane only, --disable-agent, so no container runtime needs a
+// socket or root) and offers kubectl and raw HTTPS clients against it. Everything it starts
 // it stops by PID in `stop()`, and the data dir is removed.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -43,7 +44,7 @@ export interface SkiffServer {
 export async function startSkiff(opts: { datastore?: string; extraArgs?: string[]; dataDir?: string } = {}): Promise<SkiffServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-test-'));
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
-  const args = [skiffMain, 'server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfig];
+  const args = [skiffMain, 'server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfig, '--disable-agent'];
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
   args.push(...(opts.extraArgs ?? []));
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
