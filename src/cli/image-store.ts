@@ -15,8 +15,6 @@ import { ImageError } from '../runtime/images/registry-errors.js';
 
 export { imageId, splitNames };
 
-export const DEFAULT_RUNTIME_ROOT = '/var/lib/skiff/runtime';
-
 /**
  * The full names an archive's image gets: full references are normalised (`busybox:1` →
  * `docker.io/library/busybox:1`); a bare tag (an OCI layout's `org.opencontainers.image.ref.name`
