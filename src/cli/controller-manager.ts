@@ -1,19 +1,39 @@
 // `skiff controller-manager`: the controllers `skiff server` runs, alone, against any API server
 // (kubeconfig from --kubeconfig or KUBECONFIG, as kubectl takes it). With leader election on
 // (the default, as upstream), only one of several copies reconciles at a time.
+//
+// The implementation (client, controllers, leader election) is imported when the command runs,
+// so that `skiff --help` and the other roles do not load it (see main.ts).
 
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { Client } from '../client/client.js';
-import { SharedInformers } from '../client/factory.js';
-import { runLeaderElection } from '../client/leader.js';
-import { loadKubeconfig, Transport } from '../client/transport.js';
-import { realClock } from '../client/workqueue.js';
-import { controllers } from '../controllers/all.js';
-import { newRecorderFactory, type ControllerContext } from '../controllers/context.js';
-import { selectControllers } from '../controllers/select.js';
+import type { ControllerContext } from '../controllers/context.js';
 import { parseDuration } from '../util/duration.js';
+
+/**
+ * The names of controllers/all.ts's controllers, in its order, for --help without loading them.
+ * A test keeps the two lists equal.
+ */
+export const CONTROLLER_NAMES: readonly string[] = [
+  'serviceaccount',
+  'root-ca-cert-publisher',
+  'garbage-collector',
+  'disruption',
+  'namespace',
+  'pod-garbage-collector',
+  'endpointslice',
+  'endpoint',
+  'node-lifecycle',
+  'taint-eviction-controller',
+  'node-ipam',
+  'replicaset',
+  'deployment',
+  'job',
+  'cronjob',
+  'daemonset',
+  'statefulset',
+];
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, ...v.split(',').filter(Boolean)];
@@ -30,13 +50,21 @@ export function controllerManagerCommand(): Command {
   return new Command('controller-manager')
     .description('Run the controllers against an API server (as kube-controller-manager)')
     .option('--kubeconfig <file>', 'kubeconfig of the API server (default: $KUBECONFIG)')
-    .option('--controllers <names>', `controllers to run: '*' for all, 'name' to enable, '-name' to disable (known: ${controllers.map((c) => c.name).join(', ')})`, collect, [])
+    .option('--controllers <names>', `controllers to run: '*' for all, 'name' to enable, '-name' to disable (known: ${CONTROLLER_NAMES.join(', ')})`, collect, [])
     .option('--cluster-cidr <cidr>', 'range of pod IPs nodes get their podCIDR from', '10.42.0.0/16')
     .option('--node-cidr-mask-size <bits>', 'prefix length of each node podCIDR', (v) => Number(v), 24)
     .option('--node-monitor-grace-period <duration>', 'time a node may go unheard of before it is marked NotReady', parseDuration, 40_000)
     .option('--node-monitor-period <duration>', 'how often node health is checked', parseDuration, 5_000)
     .option('--no-leader-elect', 'run without leader election (only one copy may run)')
     .action(async (o: { kubeconfig?: string; controllers: string[]; clusterCidr: string; nodeCidrMaskSize: number; leaderElect: boolean; nodeMonitorGracePeriod: number; nodeMonitorPeriod: number }) => {
+      const { Client } = await import('../client/client.js');
+      const { SharedInformers } = await import('../client/factory.js');
+      const { runLeaderElection } = await import('../client/leader.js');
+      const { loadKubeconfig, Transport } = await import('../client/transport.js');
+      const { realClock } = await import('../client/workqueue.js');
+      const { controllers } = await import('../controllers/all.js');
+      const { newRecorderFactory } = await import('../controllers/context.js');
+      const { selectControllers } = await import('../controllers/select.js');
       const selected = selectControllers(controllers, o.controllers);
       const cfg = loadKubeconfig(kubeconfigPath(o.kubeconfig));
       const client = new Client(new Transport(cfg));

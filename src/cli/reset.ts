@@ -1,9 +1,9 @@
 // `skiff reset`: remove everything the runtime created on this machine (pods, containers and
 // their processes, mounts, network namespaces, CNI rules, cgroups, the pod bridge) — for after a
 // crash, or before uninstalling. Images are kept. The runtime must not be running.
+// The implementation is imported when the command runs (see main.ts).
 
 import { Command } from 'commander';
-import { resetRuntime } from '../runtime/service/reset.js';
 
 interface ResetFlags {
   socket: string;
@@ -20,6 +20,7 @@ export function resetCommand(): Command {
     .option('--state <dir>', 'runtime volatile state', '/run/skiff/runtime')
     .option('--bridge <name>', 'pod bridge to delete (default skiff0)')
     .action(async (flags: ResetFlags) => {
+      const { resetRuntime } = await import('../runtime/service/reset.js');
       const r = await resetRuntime({ socket: flags.socket, root: flags.root, stateDir: flags.state, ...(flags.bridge ? { bridge: flags.bridge } : {}) });
       const line = (label: string, items: string[]): void => {
         if (items.length > 0) process.stdout.write(`${label}: ${items.length}\n${items.map((i) => `  ${i}`).join('\n')}\n`);

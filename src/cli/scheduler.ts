@@ -1,7 +1,7 @@
-// `skiff scheduler` flags (as kube-scheduler names them); behaviour lives in src/scheduler/standalone.ts.
+// `skiff scheduler` flags (as kube-scheduler names them); behaviour lives in src/scheduler/standalone.ts,
+// imported when the command runs (see main.ts).
 
 import { Command } from 'commander';
-import { runStandaloneScheduler } from '../scheduler/standalone.js';
 
 export function schedulerCommand(): Command {
   return new Command('scheduler')
@@ -14,6 +14,7 @@ export function schedulerCommand(): Command {
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      const { runStandaloneScheduler } = await import('../scheduler/standalone.js');
       await runStandaloneScheduler(o, controller.signal, (m) => process.stderr.write(m + '\n'));
     });
 }

@@ -1,14 +1,13 @@
-// `skiff sim` flags; behaviour lives in src/sim/sim.ts. Simulated nodes (like KWOK) against the
-// API server of a kubeconfig (--kubeconfig, else $KUBECONFIG, else ~/.kube/config, as kubectl).
+// `skiff sim` flags; behaviour lives in src/sim/sim.ts, imported when the command runs (see
+// main.ts). Simulated nodes (like KWOK) against the API server of a kubeconfig (--kubeconfig,
+// else $KUBECONFIG, else ~/.kube/config, as kubectl).
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Taint } from 'kubernetes-types/core/v1.js';
-import { Client } from '../client/client.js';
-import { Transport } from '../client/transport.js';
+import type { Transport } from '../client/transport.js';
 import { exitAfterAnnotation, parseKeyValue, parseResource, parseTaint } from '../sim/options.js';
-import { startSim } from '../sim/sim.js';
 import { parseQuantity } from '../api/quantity.js';
 
 function wholeNumber(v: string): number {
@@ -100,6 +99,9 @@ succeeds that long after it started running.
     .option('--concurrency <n>', 'pod status writes in flight at once', wholeNumber, 32)
     .option('--delete-nodes-on-exit', 'delete the nodes on SIGINT/SIGTERM (their Leases follow by garbage collection)', false)
     .action(async (f: SimFlags) => {
+      const { Client } = await import('../client/client.js');
+      const { Transport } = await import('../client/transport.js');
+      const { startSim } = await import('../sim/sim.js');
       const path = kubeconfigPath(f.kubeconfig);
       let transport: Transport;
       try {

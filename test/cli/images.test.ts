@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { importedNames } from '../../src/cli/image-store.js';
-import { renderImageRecords } from '../../src/cli/images.js';
+import { renderImageRecords } from '../../src/cli/images-run.js';
 import type { ImageRecord } from '../../src/runtime/images/image-records.js';
 
 test('importedNames: full references normalised, bare tags need a base name', () => {

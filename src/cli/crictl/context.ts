@@ -7,12 +7,15 @@
 //
 // --timeout bounds connecting (default 2s, as crictl) and, when given explicitly, every call;
 // otherwise calls use CriClient's default (2 minutes) so a slow RunPodSandbox is not cut off.
+//
+// The CRI client (gRPC) is imported when a subcommand connects, not when the command tree is
+// built, so that other skiff commands do not load it (see main.ts).
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { CriClient } from '../../cri/client.js';
-import { CriError, GrpcStatus } from '../../cri/errors.js';
+import type { CriClient } from '../../cri/client.js';
+import type { CriError } from '../../cri/errors.js';
 
 export const DEFAULT_RUNTIME_ENDPOINT = 'unix:///run/skiff/cri.sock';
 export const DEFAULT_CRICTL_CONFIG = '/etc/crictl.yaml';
@@ -97,6 +100,7 @@ export function globalsOf(cmd: Command): GlobalOptions {
  */
 export async function withClient<T>(cmd: Command, fn: (client: CriClient, ep: Endpoints) => Promise<T>): Promise<T> {
   const ep = resolveEndpoints(globalsOf(cmd));
+  const { CriClient } = await import('../../cri/client.js');
   const client = new CriClient(ep.runtime, { imageEndpoint: ep.image, ...(ep.callTimeoutMs !== undefined ? { timeoutMs: ep.callTimeoutMs } : {}) });
   try {
     try {
@@ -113,18 +117,41 @@ export async function withClient<T>(cmd: Command, fn: (client: CriClient, ep: En
   }
 }
 
+/** Whether `err` is a CriError, told by the name it gives itself (no import of cri/errors.ts). */
+function isCriError(err: unknown): err is CriError {
+  return err instanceof Error && err.name === 'CriError' && typeof (err as { code?: unknown }).code === 'number';
+}
+
 /** "what: message" for a failed CRI call, keeping the gRPC code name readable. */
 export function describeError(what: string, err: unknown): Error {
-  if (err instanceof CriError) return new Error(`${what}: rpc error: code = ${grpcCodeName(err.code)} desc = ${err.message}`, { cause: err });
+  if (isCriError(err)) return new Error(`${what}: rpc error: code = ${grpcCodeName(err.code)} desc = ${err.message}`, { cause: err });
   return new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
-/** gRPC code names as Go's codes.Code String() spells them (NotFound, InvalidArgument, ...). */
+/** gRPC's status codes by number, named as Go's codes.Code String() spells them (google.golang.org/grpc/codes). */
+const GO_CODE_NAMES: readonly string[] = [
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
+];
+
+/** A gRPC code's name as crictl prints it (NotFound, InvalidArgument, ...; Code(99) for an unknown one). */
 export function grpcCodeName(code: number): string {
-  const upper = GrpcStatus[code];
-  if (upper === undefined) return `Code(${code})`;
-  if (upper === 'OK') return 'OK';
-  return upper.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase());
+  return GO_CODE_NAMES[code] ?? `Code(${code})`;
 }
 
 export type IdKind = 'container' | 'pod sandbox';
@@ -205,5 +232,3 @@ export function matchesRegex(pattern: string | undefined, target: string): boole
 export function write(text: string): void {
   process.stdout.write(text);
 }
-
-export const NOT_FOUND = GrpcStatus.NOT_FOUND;

@@ -2,8 +2,7 @@
 // runtime's streaming server; the websocket client (src/runtime/streaming/client.ts, kubectl's
 // v5.channel.k8s.io) copies this process's stdin to it and its output back, with the terminal
 // in raw mode and resizes sent when `tty`, and resolves with the remote command's exit code.
-
-import { streamExec as runStream, terminalResizeSource } from '../../runtime/streaming/index.js';
+// The client is imported when a session starts, not with the command tree (see main.ts).
 
 export interface StreamOptions {
   stdin: boolean;
@@ -14,6 +13,7 @@ export interface StreamOptions {
 
 /** Runs an interactive session at a CRI streaming URL; resolves with the remote exit code. */
 export async function streamExec(url: string, opts: StreamOptions): Promise<number> {
+  const { streamExec: runStream, terminalResizeSource } = await import('../../runtime/streaming/index.js');
   const raw = opts.tty && opts.stdin && process.stdin.isTTY === true;
   if (raw) process.stdin.setRawMode(true);
   try {

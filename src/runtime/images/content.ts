@@ -8,12 +8,15 @@
 // - Concurrent puts of the same digest are safe: each uses its own temp file and rename is atomic;
 //   the last rename wins with identical bytes.
 // - Temp files left by a crash are removed by `cleanIngest()` (call it at start-up).
+// - usage() counts the store as a du-style walk of `<root>/content` would, but stats a blob only
+//   the first time it sees it: a blob's bytes never change under its digest.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { coalesce, READ_CHUNK_BYTES } from './coalesce.js';
+import { addUsage, diskUsage, entryUsage, type DiskUsage } from './disk-usage.js';
 import { ImageError } from './registry-errors.js';
 import { isDigest } from './reference.js';
 
@@ -34,6 +37,8 @@ export function sha256Digest(bytes: Buffer | string): string {
 export class ContentStore {
   readonly blobsDir: string;
   readonly ingestDir: string;
+  /** Usage of each blob file seen, by file name (immutable: the name is the content's hash). */
+  private readonly blobUsage = new Map<string, DiskUsage>();
 
   constructor(readonly root: string) {
     this.blobsDir = join(root, 'content', 'blobs', 'sha256');
@@ -161,6 +166,35 @@ export class ContentStore {
       if (i !== undefined) out.push(i);
     }
     return out;
+  }
+
+  /**
+   * Disk usage of the store: blobs, writes in progress and the directories holding them. One
+   * directory listing of the blobs per call; only blobs not seen before are stat'ed. Blobs
+   * written or deleted by another process on the same root are seen at the next call.
+   */
+  async usage(): Promise<DiskUsage> {
+    let names: string[];
+    try {
+      names = await readdir(this.blobsDir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      names = [];
+    }
+    const present = new Set(names);
+    for (const n of this.blobUsage.keys()) if (!present.has(n)) this.blobUsage.delete(n);
+    const blobs: DiskUsage[] = [];
+    for (const n of names) {
+      let u = this.blobUsage.get(n);
+      if (u === undefined) {
+        u = await entryUsage(join(this.blobsDir, n));
+        // A name whose file vanished meanwhile is measured again next time, not kept as nothing.
+        if (u.inodes > 0) this.blobUsage.set(n, u);
+      }
+      blobs.push(u);
+    }
+    const dirs = await Promise.all([join(this.root, 'content', 'blobs'), this.blobsDir, this.ingestDir].map(entryUsage));
+    return addUsage(...dirs, ...blobs, await diskUsage(this.ingestDir));
   }
 
   /** Removes temp files of interrupted writes; returns how many. Only call when no put is running. */

@@ -7,6 +7,7 @@
 // deletes the image's blobs that no remaining image references.
 
 import { ContentStore } from './content.js';
+import { addUsage, type DiskUsage } from './disk-usage.js';
 import { ImageRecords, type ImageRecord } from './image-records.js';
 import { parseImageConfig, type ImageConfig } from './oci-image.js';
 import { pullImage, type PullProgress, type PulledImage } from './pull.js';
@@ -97,6 +98,12 @@ export class ImageStore {
     await this.snapshots.gc();
     const kept = new Set(rest.flatMap(blobsOf));
     for (const d of new Set(blobsOf(rec))) if (!kept.has(d)) await this.content.delete(d);
+  }
+
+  /** Disk usage of the snapshots and the content store, from their records (no tree walk). */
+  async usage(): Promise<DiskUsage> {
+    const [snapshots, content] = await Promise.all([this.snapshots.usage(), this.content.usage()]);
+    return addUsage(snapshots, content);
   }
 
   close(): void {

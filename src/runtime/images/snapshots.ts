@@ -18,12 +18,17 @@
 // - Concurrency: one Snapshotter per root per host process. Concurrent prepare()s of images that
 //   share layers unpack each chain once; gc() never removes a snapshot that a running prepare()
 //   is using or that an overlay mount lists as a lower directory.
+// - Usage: a committed snapshot's `fs` tree never changes (overlay only reads lowers), so its
+//   disk usage is measured once, when it is unpacked, and kept in its record; usage() sums the
+//   records (as containerd's CRI sums its snapshotter's cached usage) instead of walking every
+//   file. Records written before usage was recorded are measured once and rewritten.
 import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { Readable } from 'node:stream';
 import { readMountInfo, runTool } from '../mount.js';
+import { addUsage, entryUsage, treeUsage, type DiskUsage } from './disk-usage.js';
 import { ImageError } from './registry-errors.js';
 import { applyLayer } from './unpack.js';
 
@@ -52,6 +57,11 @@ export interface SnapshotInfo {
   owners: string[];
   /** Bytes of the uncompressed layer tar (an estimate of the disk used). */
   size: number;
+  /**
+   * Disk usage of the `fs` tree (the directory and all below it), measured at unpack. Absent in
+   * records written before it was kept; usage() measures those once and stores it.
+   */
+  usage?: DiskUsage;
   createdAt: string;
 }
 
@@ -82,6 +92,11 @@ export class Snapshotter {
   private readonly pins = new Map<string, number>();
   private lock: Promise<unknown> = Promise.resolve();
   private loaded: Promise<void> | undefined;
+  /** Usage of each snapshot's directory entry and `snapshot.json`, dropped when they change. */
+  private readonly metaUsage = new Map<string, DiskUsage>();
+  /** Counts those changes, so a usage measured across one is not kept. */
+  private metaChanges = 0;
+  private backfill: Promise<void> | undefined;
 
   constructor(root: string, private readonly layers: LayerSource) {
     this.dir = path.join(path.resolve(root), 'snapshots');
@@ -131,6 +146,54 @@ export class Snapshotter {
     await this.load();
     const s = this.index.get(chainId);
     return s && { ...s, owners: [...s.owners] };
+  }
+
+  /**
+   * Disk usage of every snapshot, as a du-style walk of the snapshots directory would count it
+   * (each snapshot's directory, its `snapshot.json` and its `fs` tree) when no unpack or gc is
+   * under way. Costs no walk: fs trees from the records, the rest from stats kept until the
+   * record is next rewritten.
+   */
+  async usage(): Promise<DiskUsage> {
+    await this.load();
+    await (this.backfill ??= this.recordMissingUsage().catch((err: unknown) => {
+      this.backfill = undefined; // try again at the next call
+      throw err;
+    }));
+    const parts: DiskUsage[] = [];
+    for (const info of [...this.index.values()]) {
+      const c = info.chainId;
+      let meta = this.metaUsage.get(c);
+      if (meta === undefined) {
+        const before = this.metaChanges;
+        const dir = path.join(this.dir, hex(c));
+        meta = addUsage(await entryUsage(dir), await entryUsage(path.join(dir, 'snapshot.json')));
+        if (this.metaChanges === before) this.metaUsage.set(c, meta);
+      }
+      parts.push(meta, info.usage ?? (await treeUsage(this.fsDir(c))));
+    }
+    return addUsage(...parts);
+  }
+
+  /** A snapshot's directory or record changed (commit, persist, gc): its kept stats are stale. */
+  private metaChanged(chainId: string): void {
+    this.metaChanges++;
+    this.metaUsage.delete(chainId);
+  }
+
+  /** Measures, once, the snapshots whose records predate usage, and stores it in the record. */
+  private async recordMissingUsage(): Promise<void> {
+    for (const info of [...this.index.values()]) {
+      if (info.usage !== undefined) continue;
+      // Walked outside the lock (the tree is immutable); kept only if the snapshot still exists.
+      const usage = await treeUsage(this.fsDir(info.chainId));
+      await this.locked(async () => {
+        const current = this.index.get(info.chainId);
+        if (current === undefined || current.usage !== undefined) return;
+        current.usage = usage;
+        await this.persist(current);
+      });
+    }
   }
 
   /**
@@ -206,6 +269,7 @@ export class Snapshotter {
         const t = path.join(this.dir, `.trash-${hex(c)}-${randomBytes(4).toString('hex')}`);
         await fsp.rename(path.join(this.dir, hex(c)), t);
         this.index.delete(c);
+        this.metaChanged(c);
         trash.push(t);
         out.push(c);
       }
@@ -216,7 +280,11 @@ export class Snapshotter {
   }
 
   private async persist(info: SnapshotInfo): Promise<void> {
-    await writeJsonAtomic(path.join(this.dir, hex(info.chainId), 'snapshot.json'), info);
+    try {
+      await writeJsonAtomic(path.join(this.dir, hex(info.chainId), 'snapshot.json'), info);
+    } finally {
+      this.metaChanged(info.chainId);
+    }
   }
 
   /** Makes sure snapshot `chain[i]` exists, unpacking it once however many callers ask. */
@@ -249,7 +317,8 @@ export class Snapshotter {
       } finally {
         input.destroy();
       }
-      const info: SnapshotInfo = { chainId: c, diffId, owners: [], size: result.size, createdAt: new Date().toISOString() };
+      const usage = await treeUsage(path.join(tmp, 'fs'));
+      const info: SnapshotInfo = { chainId: c, diffId, owners: [], size: result.size, usage, createdAt: new Date().toISOString() };
       if (i > 0) info.parent = chain[i - 1];
       await writeJsonAtomic(path.join(tmp, 'snapshot.json'), info);
       // Files are written without fsync; one filesystem sync makes the snapshot durable before
@@ -258,6 +327,7 @@ export class Snapshotter {
       await this.locked(async () => {
         await fsp.rename(tmp, path.join(this.dir, hex(c)));
         this.index.set(c, info);
+        this.metaChanged(c);
       });
     } catch (err) {
       await fsp.rm(tmp, { recursive: true, force: true });

@@ -2,14 +2,12 @@
 // through registries.yaml mirrors with the request's credentials and are unpacked at once;
 // removal frees what no other image or container uses.
 
-import path from 'node:path';
 import { CriError, GrpcStatus } from '../../cri/errors.js';
 import type { AuthConfig, Image, ImageFsInfoResponse, ImageSpec, Input } from '../../cri/types.js';
 import { splitNames, type ResolvedImage } from '../images/image-store.js';
 import type { RegistryCredentials } from '../images/registries-config.js';
 import { ImageError, type ImageErrorCode } from '../images/registry-errors.js';
 import type { RuntimeContext } from './context.js';
-import { diskUsage } from './disk-usage.js';
 import { nowNs } from './state.js';
 
 const CODES: Record<ImageErrorCode, GrpcStatus> = {
@@ -104,12 +102,17 @@ export async function removeImage(ctx: RuntimeContext, spec: ImageSpec | null): 
   if (img) await ctx.images.remove(img);
 }
 
+/**
+ * The image filesystem: the snapshots directory, with the usage of the snapshots and the content
+ * store (bytes allocated, inodes) summed from their records, as containerd sums its snapshotter's
+ * cached usage: kubelet polls this every ~10 s, and walking every file of every image each time
+ * cost seconds of CPU.
+ */
 export async function imageFsInfo(ctx: RuntimeContext): Promise<Input<ImageFsInfoResponse>> {
   const ts = nowNs();
-  const snapshots = ctx.images.snapshots.dir;
-  const [snap, content] = await Promise.all([diskUsage(snapshots), diskUsage(path.join(ctx.root, 'content'))]);
+  const used = await ctx.images.usage();
   return {
-    image_filesystems: [{ timestamp: ts, fs_id: { mountpoint: snapshots }, used_bytes: { value: snap.bytes + content.bytes }, inodes_used: { value: snap.inodes + content.inodes } }],
+    image_filesystems: [{ timestamp: ts, fs_id: { mountpoint: ctx.images.snapshots.dir }, used_bytes: { value: used.bytes }, inodes_used: { value: used.inodes } }],
     container_filesystems: [],
   };
 }

@@ -55,4 +55,7 @@ test('labels, credentials and gRPC code names', () => {
   assert.equal(grpcCodeName(5), 'NotFound');
   assert.equal(grpcCodeName(3), 'InvalidArgument');
   assert.equal(grpcCodeName(14), 'Unavailable');
+  assert.equal(grpcCodeName(1), 'Canceled', "Go's spelling");
+  assert.equal(grpcCodeName(0), 'OK');
+  assert.equal(grpcCodeName(99), 'Code(99)');
 });

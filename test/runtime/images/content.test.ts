@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ContentStore, sha256Digest } from '../../../src/runtime/images/content.js';
+import { diskUsage } from '../../../src/runtime/images/disk-usage.js';
 import { ImageError } from '../../../src/runtime/images/registry-errors.js';
 
 describe('ContentStore', () => {
@@ -88,5 +89,32 @@ describe('ContentStore', () => {
     const d = sha256Digest(data);
     await Promise.all([1, 2, 3].map(() => store.put(Readable.from([data]), d, data.length)));
     assert.deepEqual(await store.get(d), data);
+  });
+
+  it('usage() counts what a du walk of content/ counts, blobs from before and by others included', async () => {
+    const r = await mkdtemp(join(tmpdir(), 'skiff-content-usage-'));
+    try {
+      const walk = (): ReturnType<typeof diskUsage> => diskUsage(join(r, 'content'));
+      const s1 = new ContentStore(r);
+      assert.deepEqual(await s1.usage(), { bytes: 0, inodes: 0 }, 'an empty root');
+      const big = await s1.putBytes(Buffer.alloc(300_000, 1));
+      await s1.putBytes(Buffer.from('small'));
+      assert.deepEqual(await s1.usage(), await walk());
+      // A second store on the root (another process: skiff images) writes and deletes blobs.
+      const s2 = new ContentStore(r);
+      const third = await s2.putBytes(Buffer.alloc(50_000, 3));
+      await s2.delete(big.digest);
+      const u = await s1.usage();
+      assert.deepEqual(u, await walk());
+      await writeFile(join(s1.ingestDir, 'in-progress'), Buffer.alloc(10_000, 9));
+      assert.deepEqual(await s1.usage(), await walk(), 'a write in progress counts, as it did');
+      await rm(join(s1.ingestDir, 'in-progress'));
+      await s1.delete(third.digest);
+      const after = await s1.usage();
+      assert.deepEqual(after, await walk());
+      assert.ok(after.bytes < u.bytes && after.inodes === u.inodes - 1);
+    } finally {
+      await rm(r, { recursive: true, force: true });
+    }
   });
 });

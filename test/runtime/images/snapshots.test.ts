@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { mountOverlay, unmount, unmountAllUnder } from '../../../src/runtime/mount.js';
+import { diskUsage } from '../../../src/runtime/images/disk-usage.js';
 import { Snapshotter, chainIds, containerOwner, imageOwner, type LayerSource, type UnpackableImage } from '../../../src/runtime/images/snapshots.js';
 import { LayerMediaType } from '../../../src/runtime/images/layer-stream.js';
 import { digest, layer } from './layer-builder.js';
@@ -141,5 +142,44 @@ describe('Snapshotter', () => {
       await unmount(target);
     }
     assert.equal((await snaps.gc()).length, 1);
+  });
+
+  it('usage() sums the records as a du walk counts the snapshots; records without usage are measured once and rewritten', async () => {
+    const root = path.join(tmp, 'usage');
+    const dir = path.join(root, 'snapshots');
+    const blobs = new MemoryBlobs();
+    const snaps = new Snapshotter(root, blobs);
+    assert.deepEqual(await snaps.usage(), { bytes: 0, inodes: 0 });
+    const big = L(layer().dir('data').file('data/blob', 'x'.repeat(200_000)).file('data/small', 's'));
+    const img = image(blobs, [base, big]);
+    await snaps.prepare(img, imageOwner('u'));
+    const one = await snaps.usage();
+    assert.deepEqual(one, await diskUsage(dir));
+    assert.ok(one.bytes > 200_000, 'the 200 kB file counts');
+    for (const info of await snaps.list()) assert.ok(info.usage !== undefined && info.usage.inodes > 0, 'usage recorded at unpack');
+
+    // Owners change snapshot.json (rewritten, maybe larger): still what the walk counts.
+    for (let i = 0; i < 60; i++) await snaps.prepare(img, containerOwner(`c${i}-${'x'.repeat(60)}`));
+    assert.deepEqual(await snaps.usage(), await diskUsage(dir));
+
+    // Records from before usage was kept: measured at the first usage() and stored.
+    for (const c of chainIds(img.config.rootfs.diff_ids)) {
+      const file = path.join(dir, c.slice(7), 'snapshot.json');
+      const rec = JSON.parse(await fsp.readFile(file, 'utf8')) as { usage?: unknown };
+      delete rec.usage;
+      await fsp.writeFile(file, JSON.stringify(rec, null, 2) + '\n');
+    }
+    const old = new Snapshotter(root, blobs);
+    assert.deepEqual(await old.usage(), await diskUsage(dir));
+    for (const c of chainIds(img.config.rootfs.diff_ids)) {
+      const rec = JSON.parse(await fsp.readFile(path.join(dir, c.slice(7), 'snapshot.json'), 'utf8')) as { usage?: { bytes: number } };
+      assert.ok((rec.usage?.bytes ?? 0) > 0, 'usage written back to the record');
+    }
+
+    for (let i = 0; i < 60; i++) await old.release(containerOwner(`c${i}-${'x'.repeat(60)}`));
+    await old.release(imageOwner('u'));
+    await old.gc();
+    assert.deepEqual(await old.usage(), { bytes: 0, inodes: 0 });
+    assert.deepEqual(await old.usage(), await diskUsage(dir));
   });
 });
