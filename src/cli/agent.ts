@@ -4,7 +4,6 @@
 // the server to join (k3s's --server and --token), which would do nothing before then.
 
 import { Command } from 'commander';
-import { startAgent } from '../agent/run.js';
 import { addRuntimeOptions, runtimeFlags, runtimeOptions } from './runtime-options.js';
 import { untilStopSignal } from './stop-signal.js';
 
@@ -13,6 +12,7 @@ export function agentCommand(): Command {
     .description('Run the node agent: for now the CRI container runtime (the kubelet joins it later; `skiff server` runs one too)')
     .addHelpText('after', '\nThe runtime keeps `skiff runtime`\'s defaults, so `skiff crictl` and `skiff reset` find it without flags.');
   return addRuntimeOptions(cmd, 'embedded').action(async (parsed: Record<string, unknown>) => {
+    const { startAgent } = await import('../agent/run.js');
     const log = (m: string): void => void process.stderr.write(`${m}\n`);
     const started = Date.now();
     const agent = await startAgent({ runtime: runtimeOptions(runtimeFlags(parsed, 'embedded')) }, log);

@@ -14,9 +14,6 @@ import { formatReference, parseReference } from '../runtime/images/reference.js'
 import { ImageError } from '../runtime/images/registry-errors.js';
 
 export { imageId, splitNames };
-// Defined with the flags that default to it (images.ts, which loads no implementation); also
-// here for modules that import it from this one.
-export { DEFAULT_RUNTIME_ROOT } from './images.js';
 
 /**
  * The full names an archive's image gets: full references are normalised (`busybox:1` →

@@ -15,8 +15,7 @@
 import { Command, Option } from 'commander';
 import type { CriCallRecord } from '../cri/server.js';
 import type { RuntimeOptions } from '../runtime/service/service.js';
-import { DEFAULT_RUNTIME_ROOT } from './image-store.js';
-import { DEFAULT_REGISTRIES_FILE } from './images.js';
+import { DEFAULT_REGISTRIES_FILE, DEFAULT_RUNTIME_ROOT } from './images.js';
 
 export const DEFAULT_RUNTIME_SOCKET = '/run/skiff/cri.sock';
 export const DEFAULT_RUNTIME_STATE = '/run/skiff/runtime';

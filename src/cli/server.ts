@@ -2,7 +2,7 @@
 // The node agent's runtime options are shared with `skiff agent` (runtime-options.ts).
 
 import { Command, InvalidArgumentError } from 'commander';
-import { startServer, type ServerOptions } from '../server/run.js';
+import type { ServerOptions } from '../server/run.js';
 import { parseDuration } from '../util/duration.js';
 import { addRuntimeOptions, runtimeFlags, runtimeOptions } from './runtime-options.js';
 import { untilStopSignal } from './stop-signal.js';
@@ -52,6 +52,7 @@ export function serverCommand(): Command {
     .option('--disable-scheduler', 'run no scheduler in this process (run `skiff scheduler` elsewhere)', false)
     .option('--disable-controller-manager', 'run no controllers in this process (run `skiff controller-manager` elsewhere)', false);
   return addRuntimeOptions(cmd, 'embedded').action(async (o: Record<string, unknown>) => {
+    const { startServer } = await import('../server/run.js');
     const opts = o as unknown as ServerOptions;
     const running = await startServer({ ...opts, ...(opts.disableAgent ? {} : { runtime: runtimeOptions(runtimeFlags(o, 'embedded')) }) });
     await untilStopSignal();
