@@ -194,12 +194,15 @@ export async function unmount(target: string): Promise<void> {
   throw new Error(`${abs} is still mounted after 64 unmounts`);
 }
 
-/** Unmounts every mount at or below `dir`, deepest first; returns the mount points removed. */
+/**
+ * Unmounts every mount at or below `dir`, deepest first; returns the mount points removed. One
+ * umount(8) takes them all (a pod's shm and pinned namespaces: one process, not one each);
+ * whatever that left (busy, stacked) goes through unmount() one by one.
+ */
 export async function unmountAllUnder(dir: string): Promise<string[]> {
-  const done: string[] = [];
-  for (const m of await mountsUnder(dir)) {
-    await unmount(m.mountPoint);
-    if (!done.includes(m.mountPoint)) done.push(m.mountPoint);
-  }
-  return done;
+  const points = [...new Set((await mountsUnder(dir)).map((m) => m.mountPoint))];
+  if (points.length === 0) return [];
+  await runTool('umount', points).catch(() => undefined);
+  for (const m of await mountsUnder(dir)) await unmount(m.mountPoint);
+  return points;
 }

@@ -14,7 +14,7 @@ import { CriClient } from '../../src/cri/client.js';
 import { runTool, unmountAllUnder } from '../../src/runtime/mount.js';
 import { removeCgroupTree } from '../../src/runtime/service/reset.js';
 import { startRegistry, type LocalRegistry } from './registry.js';
-import { skiffMain, untilReady } from './skiff.js';
+import { skiffBin, untilReady } from './skiff.js';
 
 export interface TestRuntime {
   dir: string;
@@ -50,11 +50,12 @@ export async function startTestRuntime(opts: { registry?: LocalRegistry; busybox
   if (ownRegistry) await registry.push(busybox.dir, 'library/busybox:latest');
   await writeFile(join(dir, 'registries.yaml'), `mirrors:\n  docker.io:\n    endpoint: ["http://${registry.host}"]\n`);
   const podCidr = `10.${200 + (parseInt(tag.slice(0, 2), 16) % 50)}.${parseInt(tag.slice(2, 4), 16)}.0/24`;
-  const args = [skiffMain, 'runtime', '--socket', socket, '--root', root, '--state', state, '--registries', join(dir, 'registries.yaml'), '--bridge', `skt${tag}`, '--pod-cidr', podCidr, ...(opts.extraArgs ?? [])];
+  const args = ['runtime', '--socket', socket, '--root', root, '--state', state, '--registries', join(dir, 'registries.yaml'), '--bridge', `skt${tag}`, '--pod-cidr', podCidr, ...(opts.extraArgs ?? [])];
   let child: ChildProcess;
   let out: () => string = () => '';
   const launch = async (): Promise<void> => {
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Through bin/skiff, as users start it (with the V8 flags it gives the node-agent daemons).
+    child = spawn(skiffBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const r = untilReady(child, 'skiff runtime', 60_000);
     out = r.output;
     await r.ready;

@@ -14,6 +14,8 @@ import { eventually } from './eventually.js';
 export const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 /** The CLI compiled next to this helper (so a private outDir such as dist-NAME runs its own build). */
 export const skiffMain = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
+/** The CLI's entry script (runs repoRoot's dist/): what users run, with its per-command Node flags. */
+export const skiffBin = resolve(repoRoot, 'bin', 'skiff');
 
 export function kubectlPath(version: string): string {
   const p = `/usr/lib/google-cloud-sdk/bin/kubectl.${version}`;

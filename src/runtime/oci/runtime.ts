@@ -286,21 +286,26 @@ export class OciRuntime {
 
   /**
    * CRI StopContainer: `signal` (the image's StopSignal, default SIGTERM), then after
-   * `timeoutSeconds` SIGKILL to every process. Returns the final status. Stopping an exited
-   * container is a no-op; a never-started one is killed.
+   * `timeoutSeconds` SIGKILL to every process; resolves once conmon recorded the exit. Stopping
+   * an exited container is a no-op; a never-started one is killed. With `started` (the caller
+   * knows the container was started) the runtime is asked for the state only when conmon's files
+   * leave it unclear, so a stop costs the `kill` calls alone.
    */
-  async stop(h: ContainerHandle, timeoutSeconds: number, opts: { signal?: string; abort?: AbortSignal } = {}): Promise<ContainerRuntimeStatus> {
-    let st = await this.status(h);
-    if (st.state === 'exited') return st;
-    if (st.state === 'unknown') throw CriError.notFound(`container ${h.id} does not exist in the ${this.handler} runtime`);
-    if (timeoutSeconds > 0 && st.state !== 'created') {
+  async stop(h: ContainerHandle, timeoutSeconds: number, opts: { signal?: string; abort?: AbortSignal; started?: boolean } = {}): Promise<void> {
+    let created = false;
+    if (!opts.started || (await this.runningPid(h)) === undefined) {
+      if (await this.exitInfo(h)) return;
+      const st = await this.status(h);
+      if (st.state === 'exited') return;
+      if (st.state === 'unknown') throw CriError.notFound(`container ${h.id} does not exist in the ${this.handler} runtime`);
+      created = st.state === 'created';
+    }
+    if (timeoutSeconds > 0 && !created) {
       await this.killIgnoringStopped(h, opts.signal ?? 'SIGTERM', false);
-      if (await this.waitExit(h, timeoutSeconds * 1000, opts.abort)) return this.status(h);
+      if (await this.waitExit(h, timeoutSeconds * 1000, opts.abort)) return;
     }
     await this.killIgnoringStopped(h, 'SIGKILL', true);
     if (!(await this.waitExit(h, 60_000))) throw CriError.deadlineExceeded(`container ${h.id} did not exit within 60 s of SIGKILL`);
-    st = await this.status(h);
-    return st;
   }
 
   private async killIgnoringStopped(h: ContainerHandle, signal: string, all: boolean): Promise<void> {

@@ -238,17 +238,12 @@ export class PodNetworkManager {
     await this.undo(rec, rec.networks);
   }
 
-  /** DEL the given networks (reverse order), then remove the namespace and the record. */
+  /** DEL the given networks, then remove the namespace and the record. */
   private async undo(rec: PodNetworkRecord, networks: AttachedNetwork[]): Promise<void> {
     const netnsPath = (await this.netns.exists(rec.netnsName)) ? rec.netnsPath : '';
-    const errors: Error[] = [];
-    for (const n of [...networks].reverse()) {
-      try {
-        await delNetworkList(n.conflist, this.runtimeConf(rec, n, netnsPath), n.result, this.execOptions(undefined));
-      } catch (e) {
-        errors.push(e instanceof Error ? e : new Error(String(e)));
-      }
-    }
+    // Side by side, as they were added (each touches its own interface).
+    const deleted = await Promise.allSettled(networks.map((n) => delNetworkList(n.conflist, this.runtimeConf(rec, n, netnsPath), n.result, this.execOptions(undefined))));
+    const errors = deleted.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason : new Error(String(r.reason))] : []));
     if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '));
     await this.netns.remove(rec.netnsName);
     await this.records.delete(rec.sandboxId);

@@ -195,7 +195,7 @@ export async function startContainer(ctx: RuntimeContext, rec: ContainerRecord):
 /** StopContainer's work (also used when the sandbox stops): signal, grace, SIGKILL. Idempotent. */
 export async function stopContainerRecord(ctx: RuntimeContext, rec: ContainerRecord, timeoutSeconds: number): Promise<void> {
   if (rec.phase === 'creating') return;
-  await stopIfRunning(containerRuntime(ctx, rec), rec.handle, timeoutSeconds, rec.stopSignal);
+  await stopIfRunning(containerRuntime(ctx, rec), rec.handle, timeoutSeconds, { signal: rec.stopSignal, started: rec.phase === 'started' });
 }
 
 /** Removes whatever of the container exists: runtime container, rootfs, snapshot claims, files, record, name. */

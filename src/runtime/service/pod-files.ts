@@ -57,12 +57,12 @@ export async function writePodFiles(input: WritePodFilesInput): Promise<string> 
   const f = podFiles(input.dir);
   await mkdir(input.dir, { recursive: true, mode: 0o711 });
   const name = input.hostNetwork ? osHostname() : input.hostname || 'localhost';
-  if (input.hostNetwork) await copyFile('/etc/hosts', f.etcHosts).catch(() => writeFile(f.etcHosts, LOCAL_HOSTS));
-  else await writeFile(f.etcHosts, LOCAL_HOSTS, { mode: 0o644 });
   const resolv = resolvConfText(input.dns);
-  if (resolv !== undefined) await writeFile(f.resolvConf, resolv, { mode: 0o644 });
-  else await copyFile('/etc/resolv.conf', f.resolvConf).catch(() => writeFile(f.resolvConf, ''));
-  await writeFile(f.hostname, `${name}\n`, { mode: 0o644 });
+  await Promise.all([
+    input.hostNetwork ? copyFile('/etc/hosts', f.etcHosts).catch(() => writeFile(f.etcHosts, LOCAL_HOSTS)) : writeFile(f.etcHosts, LOCAL_HOSTS, { mode: 0o644 }),
+    resolv !== undefined ? writeFile(f.resolvConf, resolv, { mode: 0o644 }) : copyFile('/etc/resolv.conf', f.resolvConf).catch(() => writeFile(f.resolvConf, '')),
+    writeFile(f.hostname, `${name}\n`, { mode: 0o644 }),
+  ]);
   return name;
 }
 

@@ -111,9 +111,9 @@ export function podNetns(ctx: RuntimeContext, rec: SandboxRecord): string | unde
  * runtime no longer knows, needs nothing. OciRuntime.stop reads the state itself, so callers
  * need not ask first.
  */
-export async function stopIfRunning(runtime: OciRuntime, h: ContainerHandle, timeoutSeconds: number, signal?: string): Promise<void> {
+export async function stopIfRunning(runtime: OciRuntime, h: ContainerHandle, timeoutSeconds: number, opts: { signal?: string | undefined; started: boolean }): Promise<void> {
   try {
-    await runtime.stop(h, Math.max(0, timeoutSeconds), signal ? { signal } : {});
+    await runtime.stop(h, Math.max(0, timeoutSeconds), { started: opts.started, ...(opts.signal ? { signal: opts.signal } : {}) });
   } catch (err) {
     if (!isCriError(err, GrpcStatus.NOT_FOUND)) throw err;
   }
@@ -245,7 +245,7 @@ export async function stopSandbox(ctx: RuntimeContext, rec: SandboxRecord): Prom
   for (const c of ctx.containers.values().filter((c) => c.sandboxId === rec.id)) {
     await ctx.locks.run(c.id, () => stopContainerRecord(ctx, c, SANDBOX_STOP_GRACE_S));
   }
-  if (!rec.pinned) await stopIfRunning(runtimeOf(ctx, rec), infraHandle(rec), 0);
+  if (!rec.pinned) await stopIfRunning(runtimeOf(ctx, rec), infraHandle(rec), 0, { started: rec.phase !== 'creating' });
   if (!isHostNetwork(rec.config)) await ctx.network.tearDown(rec.id);
   if (rec.phase !== 'stopped') {
     rec.phase = 'stopped';
