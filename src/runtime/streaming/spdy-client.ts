@@ -63,13 +63,12 @@ export async function runSpdyRemoteCommand(url: string, opts: RemoteCommandClien
       });
       pumps.push(ended(s));
     }
-    // Resize exists from v3 on; v1/v2 servers would wait for streams they do not know.
-    const resizable = protocol.startsWith('v3.') || protocol.startsWith('v4.');
-    if (opts.tty && opts.resize && resizable) {
+    // With a tty the server waits for a resize stream from v3 on (sizes or not); v1/v2 know none.
+    if (opts.tty && (protocol.startsWith('v3.') || protocol.startsWith('v4.'))) {
       const resizeStream = await open('resize');
       const send = (s: TerminalSize): void => void resizeStream.write(encodeResize(s));
-      if (opts.resize.initial) send(opts.resize.initial);
-      unsubscribe = opts.resize.subscribe?.(send);
+      if (opts.resize?.initial) send(opts.resize.initial);
+      unsubscribe = opts.resize?.subscribe?.(send);
     }
     if (stdin && remoteStdin) stdin.pipe(remoteStdin);
     await Promise.all(pumps);
