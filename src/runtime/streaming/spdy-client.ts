@@ -103,6 +103,11 @@ export class SpdyPortForwardSession {
     return this.conn.isOpen;
   }
 
+  /** Resolves when the SPDY connection is gone (undefined for a clean end, else the reason). */
+  get closed(): Promise<Error | undefined> {
+    return this.conn.closed;
+  }
+
   /**
    * Resolves with a Duplex carrying the connection's bytes once the server accepted the
    * streams. It ends after both the data and the error stream ended; a message on the error

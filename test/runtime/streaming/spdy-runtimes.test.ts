@@ -3,9 +3,13 @@
 // client, and skiff's own runtime, which proves skiff's server. On each, one busybox pod with
 // an httpd: exec `echo`, stdin round trip (the end of stdin reaches the command), a non-zero
 // exit code as the status, port-forward to the httpd (two connections on one SPDY connection),
-// and exec with a TTY whose size follows the client's resize; on skiff also attach.
+// exec with a TTY whose size follows the client's resize, attach; and `skiff crictl exec -i`
+// and `port-forward` with `--transport spdy`.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +21,13 @@ import { runSpdyRemoteCommand, SpdyPortForwardSession } from '../../../src/runti
 import { eventuallyWith } from '../../helpers/eventually.js';
 import { startRegistry, type LocalRegistry } from '../../helpers/registry.js';
 import { startTestRuntime } from '../../helpers/cri-runtime.js';
+import { skiffMain } from '../../helpers/skiff.js';
 import { startContainerdPeer } from '../containerd-peer.js';
 
 const eventually = eventuallyWith({ timeoutMs: 60_000, intervalMs: 250 });
 
 interface Target {
+  socket: string;
   client: CriClient;
   cgroupParent?: string;
   stop(): Promise<void>;
@@ -31,11 +37,11 @@ const targets: Record<string, (registry: LocalRegistry) => Promise<Target>> = {
   containerd: async (registry) => {
     const peer = await startContainerdPeer({ registry });
     const client = new CriClient(peer.socket, { timeoutMs: 120_000 });
-    return { client, stop: async () => (client.close(), await peer.stop()) };
+    return { socket: peer.socket, client, stop: async () => (client.close(), await peer.stop()) };
   },
   skiff: async (registry) => {
     const rt = await startTestRuntime({ registry });
-    return { client: rt.client, cgroupParent: rt.cgroupParent, stop: () => rt.stop() };
+    return { socket: rt.socket, client: rt.client, cgroupParent: rt.cgroupParent, stop: () => rt.stop() };
   },
 };
 
@@ -177,6 +183,41 @@ for (const [name, start] of Object.entries(targets)) {
       await eventually('the shell answered', () => out.text().includes('attached-42'));
       ac.abort();
       await session;
+    });
+
+    it('skiff crictl exec -i --transport spdy streams stdin and returns the exit code', async () => {
+      const child = spawn(process.execPath, [skiffMain, 'crictl', '-r', `unix://${(target as Target).socket}`, 'exec', '-i', '--transport', 'spdy', server, 'sh', '-c', 'cat; exit 9'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.stdin.end('through-crictl\n');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 9, err);
+      assert.equal(out, 'through-crictl\n');
+    });
+
+    it('skiff crictl port-forward --transport spdy serves the pod port on a local one', async () => {
+      const child = spawn(process.execPath, [skiffMain, 'crictl', '-r', `unix://${(target as Target).socket}`, 'port-forward', '--transport', 'spdy', sandbox, '0:8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = once(child, 'exit');
+      try {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const port = await eventually('the forwarding line', () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out)?.[1]);
+        const page = await new Promise<string>((resolve, reject) => {
+          request({ host: '127.0.0.1', port: Number(port), path: '/' }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(`${res.statusCode} ${body}`));
+          })
+            .on('error', reject)
+            .end();
+        });
+        assert.equal(page, '200 spdy-page\n');
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
     });
   });
 }
