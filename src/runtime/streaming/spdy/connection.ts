@@ -85,10 +85,15 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     this.nextStreamId = opts.server ? 2 : 1;
     this.nextPingId = opts.server ? 2 : 1;
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    socket.on('end', () => this.onPeerEnd());
+    // Frames received before the hang-up are still being handled (header blocks decompress
+    // asynchronously): the end takes effect after them, or their data would be lost.
+    socket.on('end', () => this.afterReceived(() => this.onPeerEnd()));
     // A write racing the peer's hang-up (EPIPE, ECONNRESET) after it said goodbye is no failure.
-    socket.on('error', (err: Error) => this.teardown(this.peerEnded || this.goingAway || this.peerGoneAway ? undefined : err));
-    socket.on('close', () => this.teardown(undefined));
+    socket.on('error', (err: Error) => {
+      const reason = this.peerEnded || this.goingAway || this.peerGoneAway ? undefined : err;
+      this.afterReceived(() => this.teardown(reason));
+    });
+    socket.on('close', () => this.afterReceived(() => this.teardown(undefined)));
     this.touch();
     // Tells a peer like us that this side does flow control (spdystream ignores it).
     this.enqueue(() => encodeFrame({ type: 'settings', flags: 0, settings: [{ flags: 0, id: SETTINGS_INITIAL_WINDOW_SIZE, value: DEFAULT_WINDOW }] }));
@@ -270,6 +275,10 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     for (const frame of frames) {
       this.inChain = this.inChain.then(() => (this.done ? undefined : this.handle(frame))).catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
     }
+  }
+
+  private afterReceived(fn: () => void): void {
+    this.inChain = this.inChain.then(fn, fn);
   }
 
   private async handle(frame: Frame): Promise<void> {

@@ -11,7 +11,8 @@ import type { Duplex } from 'node:stream';
 import type { SpdyConnection } from './connection.js';
 import { RstStatus } from './frames.js';
 import { headerValue } from './headers.js';
-import { halfClose, STREAM_TYPE_HEADER } from './remotecommand.js';
+import { flush } from '../remotecommand.js';
+import { STREAM_TYPE_HEADER } from './remotecommand.js';
 import type { SpdyStream } from './stream.js';
 
 export const PORT_HEADER = 'port';
@@ -49,7 +50,7 @@ export async function serveSpdyPortForward(
     } catch (err) {
       if (!ac.signal.aborted) error.write(`error forwarding port ${port} to ${describe}: ${(err as Error).message}`);
     }
-    await Promise.all([halfClose(data), halfClose(error)]);
+    await Promise.all([flush(data), flush(error)]);
   };
 
   conn.on('stream', (stream) => {
@@ -66,7 +67,7 @@ export async function serveSpdyPortForward(
         data?.reset();
         if (error) {
           error.write(`timed out waiting for streams of request ${key}`);
-          void halfClose(error);
+          void flush(error);
         }
       }, streamCreationTimeoutMs);
       timer.unref();

@@ -8,11 +8,9 @@
 // half-closed, the final status goes on the error stream (v4: metav1.Status JSON, also on
 // success; v1-v3: a failure's message as text) and the connection closes.
 
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import { ResizeEvents, type RemoteCommandIO } from '../backend.js';
 import { protocolTraits, ResizeDecoder } from '../channels.js';
-import type { RemoteCommandOptions } from '../remotecommand.js';
+import { flush, runBackend, type RemoteCommandOptions } from '../remotecommand.js';
 import { encodeStatus, type RemoteStatus } from '../status.js';
 import type { SpdyConnection } from './connection.js';
 import { RstStatus } from './frames.js';
@@ -86,32 +84,22 @@ export async function serveSpdyRemoteCommand(
     for (const size of decoder.push(chunk)) resize.push(size);
   });
 
-  const stdout = opts.stdout ? streams.get('stdout') : undefined;
-  const stderr = opts.stderr && !opts.tty ? streams.get('stderr') : undefined;
-  const io: RemoteCommandIO = { tty: opts.tty, resize, signal: ac.signal };
-  const stdin = opts.stdin ? streams.get('stdin') : undefined;
-  if (stdin) io.stdin = stdin;
-  if (stdout) io.stdout = stdout;
-  if (stderr) io.stderr = stderr;
-  let status: RemoteStatus;
-  try {
-    status = await run(io);
-  } finally {
-    // Output the backend wrote must precede the status.
-    await Promise.all([stdout, stderr].map((w) => (w ? halfClose(w) : undefined)));
-  }
+  const status = await runBackend(
+    {
+      tty: opts.tty,
+      resize,
+      signal: ac.signal,
+      stdin: opts.stdin ? streams.get('stdin') : undefined,
+      stdout: opts.stdout ? streams.get('stdout') : undefined,
+      stderr: opts.stderr && !opts.tty ? streams.get('stderr') : undefined,
+    },
+    run,
+  );
   const errorStream = streams.get('error');
   const payload = encodeStatus(protocolTraits(protocol), status);
   if (errorStream) {
     if (payload) errorStream.write(payload);
-    await halfClose(errorStream);
+    await flush(errorStream);
   }
   await conn.close();
-}
-
-/** Ends the writable side (FIN after everything written) and waits until it is sent. */
-export async function halfClose(w: Writable): Promise<void> {
-  if (w.writableFinished || w.destroyed) return;
-  if (!w.writableEnded) w.end();
-  await once(w, 'finish').catch(() => undefined);
 }
