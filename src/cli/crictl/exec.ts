@@ -3,14 +3,15 @@
 // Without -i/-t (or with -s/--sync) the command runs through ExecSync: its stdout and stderr are
 // written to ours and its exit code becomes ours (crictl prints both outputs to stdout and exits
 // 1; keeping the streams apart and the code intact is what scripts need). With -i or -t the CRI
-// Exec RPC gives a streaming URL, handed to streamExec (stream.ts). Filter flags (--name, --pod,
+// Exec RPC gives a streaming URL, handed to streamExec (stream.ts) over SPDY or websockets
+// (`--transport`, default spdy as crictl). Filter flags (--name, --pod,
 // --label, --latest, ...) select containers instead of a CONTAINER-ID, as in crictl.
 
 import type { Command } from 'commander';
 import type { CriClient } from '../../cri/client.js';
 import { describeError, resolveContainerIds, withClient, write } from './context.js';
 import { containerFilterFlags, listContainers, type ContainerListOptions } from './ps.js';
-import { streamExec } from './stream.js';
+import { streamExec, transportOption, type Transport } from './stream.js';
 
 interface ExecFlags extends ContainerListOptions {
   sync?: boolean;
@@ -20,6 +21,7 @@ interface ExecFlags extends ContainerListOptions {
   quiet?: boolean;
   ignoreErrors?: boolean;
   parallel?: boolean;
+  transport: Transport;
 }
 
 /** Runs `cmd` with ExecSync; writes its output; returns its exit code. */
@@ -50,6 +52,7 @@ export function execCommand(parent: Command): void {
       .option('-q, --quiet', 'Do not print the container ID if multiple containers are selected')
       .option('-e, --ignore-errors', 'Ignore errors during command execution')
       .option('-x, --parallel', 'Run the command in parallel if multiple containers are selected')
+      .addOption(transportOption())
       // Everything after the container id belongs to the command, dashes included.
       .passThroughOptions(),
     false,
@@ -81,7 +84,7 @@ export function execCommand(parent: Command): void {
           } else {
             if (o.tty && !o.interactive) throw new Error('tty=true must be specified with interactive=true');
             const res = await client.exec({ container_id: id, cmd: command, tty: o.tty === true, stdin: o.interactive === true, stdout: true, stderr: o.tty !== true });
-            code = await streamExec(res.url, { stdin: o.interactive === true, tty: o.tty === true, stdout: true, stderr: o.tty !== true });
+            code = await streamExec(res.url, { stdin: o.interactive === true, tty: o.tty === true, stdout: true, stderr: o.tty !== true, transport: o.transport });
           }
           if (code !== 0) worst = worst === 0 ? code : worst;
         } catch (e) {

@@ -6,6 +6,7 @@
 // belong to the subcommand (`skiff crictl -t 5s logs -t ID`: a timeout, then --timestamps).
 
 import { Command, Option } from 'commander';
+import { attachCommands } from './attach.js';
 import { containerCommands } from './containers.js';
 import { DEFAULT_RUNTIME_ENDPOINT } from './context.js';
 import { execCommand } from './exec.js';
@@ -34,6 +35,7 @@ export function crictlCommand(): Command {
   imageCommands(cmd);
   logsCommand(cmd);
   execCommand(cmd);
+  attachCommands(cmd);
   statsCommand(cmd);
   return cmd;
 }

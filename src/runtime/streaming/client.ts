@@ -183,10 +183,12 @@ export interface PortForwardListener {
 /**
  * Listens on host:localPort (default 127.0.0.1, 0 = pick) and forwards every accepted
  * connection to `remotePort` through a fresh URL from `getUrl` (tokens are single-use, so each
- * connection needs its own PortForward RPC, as crictl's port-forward does per stream).
+ * connection needs its own PortForward RPC, as crictl's port-forward does per stream), or
+ * through `dial` when given (e.g. a stream pair on one SPDY connection, spdy-client.ts).
  */
 export async function listenPortForward(opts: {
   getUrl: () => Promise<string>;
+  dial?: (port: number) => Promise<Duplex>;
   remotePort: number;
   localPort?: number;
   host?: string;
@@ -201,7 +203,7 @@ export async function listenPortForward(opts: {
     void (async () => {
       let remote: Duplex;
       try {
-        remote = await dialPortForward(await opts.getUrl(), opts.remotePort);
+        remote = opts.dial ? await opts.dial(opts.remotePort) : await dialPortForward(await opts.getUrl(), opts.remotePort);
       } catch (err) {
         opts.onError?.(err as Error);
         sock.destroy();

@@ -15,3 +15,6 @@ export {
 } from './client.js';
 export { OciStreamingBackend, type OciContainerTarget, type SandboxTarget } from './oci-backend.js';
 export { startStreamingServer, type StreamingServer, type StreamingServerOptions } from './server.js';
+export { dialSpdyPortForward, runSpdyRemoteCommand, SpdyPortForwardSession } from './spdy-client.js';
+export { SpdyConnection, type SpdyConnectionOptions } from './spdy/connection.js';
+export type { SpdyStream } from './spdy/stream.js';

@@ -5,7 +5,7 @@
 // websocket closes normally. A client that goes away aborts the backend.
 
 import { once } from 'node:events';
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ResizeEvents, type RemoteCommandIO } from './backend.js';
 import { ERROR, protocolTraits, RESIZE, ResizeDecoder, STDERR, STDIN, STDOUT } from './channels.js';
@@ -58,24 +58,34 @@ export async function serveRemoteCommand(
   // The "connected" signal upstream sends before anything else.
   ch.send(opts.stdout ? STDOUT : opts.stderr ? STDERR : ERROR, Buffer.alloc(0));
 
-  const io: RemoteCommandIO = { tty: opts.tty, resize, signal: ac.signal };
-  if (stdin) io.stdin = stdin;
-  if (stdout) io.stdout = stdout;
-  if (stderr) io.stderr = stderr;
-  let status: RemoteStatus;
-  try {
-    status = await run(io);
-  } finally {
-    // Output the backend wrote must precede the status.
-    await Promise.all([stdout, stderr].map((w) => (w ? flush(w) : undefined)));
-  }
+  const status = await runBackend({ tty: opts.tty, resize, signal: ac.signal, stdin, stdout, stderr }, run);
   const payload = encodeStatus(ch.traits, status);
   if (payload) await ch.sendAsync(ERROR, payload);
   ch.close();
   await closed;
 }
 
-async function flush(w: Writable): Promise<void> {
+/**
+ * Runs the backend with the session's stdio (whatever the transport) and then ends and flushes
+ * stdout and stderr: output the backend wrote must precede the status the caller sends next.
+ */
+export async function runBackend(
+  parts: { tty: boolean; resize: ResizeEvents; signal: AbortSignal; stdin?: Readable | undefined; stdout?: Writable | undefined; stderr?: Writable | undefined },
+  run: (io: RemoteCommandIO) => Promise<RemoteStatus>,
+): Promise<RemoteStatus> {
+  const io: RemoteCommandIO = { tty: parts.tty, resize: parts.resize, signal: parts.signal };
+  if (parts.stdin) io.stdin = parts.stdin;
+  if (parts.stdout) io.stdout = parts.stdout;
+  if (parts.stderr) io.stderr = parts.stderr;
+  try {
+    return await run(io);
+  } finally {
+    await Promise.all([parts.stdout, parts.stderr].map((w) => (w ? flush(w) : undefined)));
+  }
+}
+
+/** Ends a writable (for a SPDY stream: FIN after the data) and waits until all of it is out. */
+export async function flush(w: Writable): Promise<void> {
   if (w.writableFinished || w.destroyed) return;
   if (!w.writableEnded) w.end();
   await once(w, 'finish').catch(() => undefined);

@@ -1,11 +1,12 @@
 // The CRI streaming server: the Exec, Attach and PortForward RPCs validate their request, store
 // it with its resolved target under a single-use token (token-cache.ts) and answer
-// `<baseUrl>/{exec,attach,portforward}/<token>`; the client then opens that URL as a websocket
-// (channels.ts protocols) and the backend does the work. As upstream
+// `<baseUrl>/{exec,attach,portforward}/<token>`; the client then upgrades that URL either to a
+// websocket (channels.ts protocols, what kubectl 1.30+ speaks) or to SPDY/3.1 (spdy/, what
+// crictl, critest and the apiserver's proxy speak) and the backend does the work. As upstream
 // (k8s.io/kubelet/pkg/cri/streaming): GET and POST are served, an unknown, reused or expired
 // token — or one used on the wrong path — answers 404 "404 page not found", validation errors
 // are InvalidArgument at RPC time, and the connection is dropped after 4 h without traffic.
-// SPDY is not spoken: a non-websocket request consumes its token and gets 400 saying so.
+// A request that is not an upgrade consumes its token and gets 400 saying which upgrades work.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,11 +14,15 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CriError } from '../../cri/errors.js';
 import type { AttachRequest, AttachResponse, ExecRequest, ExecResponse, PortForwardRequest, PortForwardResponse } from '../../cri/types.js';
-import type { StreamingBackend } from './backend.js';
+import type { RemoteCommandIO, StreamingBackend } from './backend.js';
 import { negotiate, PORT_FORWARD_PROTOCOLS, REMOTE_COMMAND_PROTOCOLS } from './channels.js';
 import { parsePortQuery, servePortForward } from './portforward.js';
 import { serveRemoteCommand } from './remotecommand.js';
-import { exitCodeStatus, internalErrorStatus, successStatus } from './status.js';
+import type { SpdyConnection } from './spdy/connection.js';
+import { serveSpdyPortForward } from './spdy/portforward.js';
+import { DEFAULT_STREAM_CREATION_TIMEOUT_MS, serveSpdyRemoteCommand } from './spdy/remotecommand.js';
+import { acceptSpdyUpgrade, isSpdyUpgrade, negotiateSpdy, SPDY_PORT_FORWARD_PROTOCOL, SPDY_REMOTE_COMMAND_PROTOCOLS } from './spdy/upgrade.js';
+import { exitCodeStatus, internalErrorStatus, successStatus, type RemoteStatus } from './status.js';
 import { TokenCache } from './token-cache.js';
 
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 4 * 60 * 60 * 1000;
@@ -31,6 +36,8 @@ export interface StreamingServerOptions<C, S> {
   /** The URL clients reach this server at, when not http://<host>:<port> (e.g. a node address). */
   baseUrl?: string;
   idleTimeoutMs?: number;
+  /** How long a SPDY client has to open the streams of a session (upstream default 30 s). */
+  streamCreationTimeoutMs?: number;
   tokenTtlMs?: number;
   /** Clock for token expiry (tests). */
   now?: () => number;
@@ -81,10 +88,13 @@ function plainResponse(res: ServerResponse, code: number, text: string): void {
   res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(text);
 }
 
-function rejectUpgrade(socket: Duplex, code: number, reason: string, text: string): void {
+function rejectUpgrade(socket: Duplex, code: number, reason: string, text: string, headers: Record<string, string> = {}): void {
   const body = Buffer.from(text);
-  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${text}`);
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n${extra}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${text}`);
 }
+
+const UPGRADES_SPOKEN = 'this streaming server speaks SPDY/3.1 (Upgrade: SPDY/3.1) and websockets (v5/v4.channel.k8s.io; portforward over v4.channel.k8s.io)';
 
 const NOT_FOUND = '404 page not found\n';
 
@@ -92,7 +102,9 @@ export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C,
   const { backend } = opts;
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
   const cache = new TokenCache<Pending<C, S>>({ ttlMs: opts.tokenTtlMs, now: opts.now });
-  const sessions = new Set<{ ws: WebSocket; done: Promise<void> }>();
+  const streamCreationTimeoutMs = opts.streamCreationTimeoutMs ?? DEFAULT_STREAM_CREATION_TIMEOUT_MS;
+  /** Live sessions over either transport; `stop` drops the connection (the backend is aborted). */
+  const sessions = new Set<{ stop: () => void; done: Promise<void> }>();
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -110,56 +122,76 @@ export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C,
     return entry && entry.kind === m[1] ? entry : undefined;
   };
 
-  const track = (ws: WebSocket, run: () => Promise<void>): void => {
-    const s = { ws, done: run().catch((err: unknown) => opts.onError?.(err instanceof Error ? err : new Error(String(err)))) };
+  const track = (stop: () => void, run: () => Promise<void>): void => {
+    const s = { stop, done: run().catch((err: unknown) => opts.onError?.(err instanceof Error ? err : new Error(String(err)))) };
     sessions.add(s);
     void s.done.finally(() => sessions.delete(s));
   };
 
-  const startSession = (pending: Pending<C, S>, ws: WebSocket, query: URLSearchParams): void => {
+  /** What an exec or attach session runs once its streams are up, whatever the transport. */
+  const remoteCommand = (pending: Pending<C, S> & { kind: 'exec' | 'attach' }): ((io: RemoteCommandIO) => Promise<RemoteStatus>) => {
     if (pending.kind === 'exec') {
       const { req, target } = pending;
-      track(ws, () =>
-        serveRemoteCommand(ws, req, idleTimeoutMs, async (io) => {
-          try {
-            const { exitCode } = await backend.exec(target, req.cmd, io);
-            return exitCode === 0 ? successStatus() : exitCodeStatus(req.cmd, exitCode);
-          } catch (err) {
-            return internalErrorStatus(`error executing command in container: ${(err as Error).message}`);
-          }
-        }),
-      );
-    } else if (pending.kind === 'attach') {
-      const { req, target } = pending;
-      track(ws, () =>
-        serveRemoteCommand(ws, req, idleTimeoutMs, async (io) => {
-          try {
-            await backend.attach(target, io);
-            return successStatus();
-          } catch (err) {
-            return internalErrorStatus(`error attaching to container: ${(err as Error).message}`);
-          }
-        }),
-      );
+      return async (io) => {
+        try {
+          const { exitCode } = await backend.exec(target, req.cmd, io);
+          return exitCode === 0 ? successStatus() : exitCodeStatus(req.cmd, exitCode);
+        } catch (err) {
+          return internalErrorStatus(`error executing command in container: ${(err as Error).message}`);
+        }
+      };
+    }
+    const { target } = pending;
+    return async (io) => {
+      try {
+        await backend.attach(target, io);
+        return successStatus();
+      } catch (err) {
+        return internalErrorStatus(`error attaching to container: ${(err as Error).message}`);
+      }
+    };
+  };
+
+  const startSession = (pending: Pending<C, S>, ws: WebSocket, query: URLSearchParams): void => {
+    const stop = (): void => ws.terminate();
+    if (pending.kind !== 'portforward') {
+      track(stop, () => serveRemoteCommand(ws, pending.req, idleTimeoutMs, remoteCommand(pending)));
     } else {
       const { req, target } = pending;
       const ports = req.port && req.port.length > 0 ? req.port : parsePortQuery(query.getAll('port'));
-      track(ws, () => servePortForward(ws, ports, idleTimeoutMs, `pod sandbox ${req.pod_sandbox_id}`, (port, stream, signal) => backend.portForward(target, port, stream, signal)));
+      track(stop, () => servePortForward(ws, ports, idleTimeoutMs, `pod sandbox ${req.pod_sandbox_id}`, (port, stream, signal) => backend.portForward(target, port, stream, signal)));
+    }
+  };
+
+  /** SPDY: ports come from each stream pair's headers, as upstream's SPDY port-forward does. */
+  const startSpdySession = (pending: Pending<C, S>, conn: SpdyConnection, protocol: string): void => {
+    const stop = (): void => conn.destroy();
+    if (pending.kind !== 'portforward') {
+      track(stop, () => serveSpdyRemoteCommand(conn, protocol, pending.req, streamCreationTimeoutMs, remoteCommand(pending)));
+    } else {
+      const { req, target } = pending;
+      track(stop, () => serveSpdyPortForward(conn, streamCreationTimeoutMs, `pod sandbox ${req.pod_sandbox_id}`, (port, stream, signal) => backend.portForward(target, port, stream, signal)));
     }
   };
 
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'POST') return plainResponse(res, 405, 'method not allowed\n');
     if (!take(req.url)) return plainResponse(res, 404, NOT_FOUND);
-    plainResponse(res, 400, 'this streaming server speaks the websocket protocols only (v5/v4.channel.k8s.io, portforward over v4.channel.k8s.io): SPDY is not supported\n');
+    plainResponse(res, 400, `unable to upgrade: missing upgrade headers in request: ${UPGRADES_SPOKEN}\n`);
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
     const pending = req.method === 'GET' || req.method === 'POST' ? take(req.url) : undefined;
     if (!pending) return rejectUpgrade(socket, 404, 'Not Found', NOT_FOUND);
+    if (isSpdyUpgrade(req.headers)) {
+      const supported = pending.kind === 'portforward' ? [SPDY_PORT_FORWARD_PROTOCOL] : SPDY_REMOTE_COMMAND_PROTOCOLS;
+      const n = negotiateSpdy(req.headers, supported);
+      if (!n.ok) return rejectUpgrade(socket, n.code, n.reason, n.text, n.headers);
+      return startSpdySession(pending, acceptSpdyUpgrade(socket, head, n.protocol, idleTimeoutMs), n.protocol);
+    }
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      return rejectUpgrade(socket, 400, 'Bad Request', `unsupported upgrade "${req.headers.upgrade ?? ''}": this streaming server speaks websockets only (SPDY is not supported)\n`);
+      return rejectUpgrade(socket, 400, 'Bad Request', `unsupported upgrade "${req.headers.upgrade ?? ''}": ${UPGRADES_SPOKEN}\n`);
     }
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
     const supported = pending.kind === 'portforward' ? PORT_FORWARD_PROTOCOLS : REMOTE_COMMAND_PROTOCOLS;
@@ -207,7 +239,7 @@ export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C,
     },
     async close() {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions) s.ws.terminate();
+      for (const s of sessions) s.stop();
       await Promise.all([...sessions].map((s) => s.done));
       server.closeAllConnections();
       wss.close();

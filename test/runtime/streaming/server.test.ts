@@ -1,6 +1,8 @@
 // The streaming server with a fake in-process backend: URLs and tokens (404 for unknown, reused,
 // expired and wrong-path tokens), the websocket protocols byte for byte, stdin/close signal,
-// resize, exit codes, errors, port-forward channels, and close() ending live sessions.
+// resize, exit codes, errors, port-forward channels, and close() ending live sessions; over
+// SPDY: protocol negotiation (400 without a version, 403 with none in common), v2's plain-text
+// status, the stream-creation timeout.
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -12,6 +14,8 @@ import type { RemoteCommandIO, StreamingBackend } from '../../../src/runtime/str
 import type { TerminalSize } from '../../../src/runtime/streaming/channels.js';
 import { dialPortForward, listenPortForward, runRemoteCommand, streamAttach, streamExec } from '../../../src/runtime/streaming/client.js';
 import { startStreamingServer, type StreamingServer } from '../../../src/runtime/streaming/server.js';
+import { runSpdyRemoteCommand } from '../../../src/runtime/streaming/spdy-client.js';
+import { dialSpdy } from '../../../src/runtime/streaming/spdy/upgrade.js';
 
 interface FakeTarget {
   name: string;
@@ -196,11 +200,11 @@ describe('streaming server (fake backend)', () => {
     await assert.rejects(streamExec(exec), /answered 404/, 'a wrong-path attempt consumes the token');
   });
 
-  it('a plain (non-websocket) request consumes the token and says SPDY is not supported', async () => {
+  it('a plain (non-upgrade) request consumes the token and says which upgrades work', async () => {
     const { url } = server.getExec(execReq(['out', '0']), { name: 't' });
     const res = await fetch(url, { method: 'POST' });
     assert.equal(res.status, 400);
-    assert.match(await res.text(), /SPDY is not supported/);
+    assert.match(await res.text(), /unable to upgrade: missing upgrade headers in request: .*SPDY\/3\.1.*websockets/);
     assert.equal((await fetch(url)).status, 404);
   });
 
@@ -256,5 +260,36 @@ describe('streaming server (fake backend)', () => {
     await other.close();
     await session;
     assert.deepEqual(aborted, ['hanging']);
+  });
+
+  it('SPDY: 400 without X-Stream-Protocol-Version, 403 listing ours when none is in common', async () => {
+    const none = await dialSpdy(server.getExec(execReq(['out', '0']), { name: 't' }).url, []).then(() => '', (e: Error) => e.message);
+    assert.match(none, /answered 400 Bad Request: unable to upgrade: X-Stream-Protocol-Version is required/);
+    const odd = await dialSpdy(server.getExec(execReq(['out', '0']), { name: 't' }).url, ['v9.channel.k8s.io']).then(() => '', (e: Error) => e.message);
+    assert.match(odd, /answered 403 Forbidden: .*client supports \[v9\.channel\.k8s\.io\], server accepts \[v4\.channel\.k8s\.io v3\.channel\.k8s\.io v2\.channel\.k8s\.io channel\.k8s\.io\]/);
+    const pf = await dialSpdy(server.getPortForward({ pod_sandbox_id: 'p', port: [] }, { name: 't' }).url, ['v4.channel.k8s.io']).then(() => '', (e: Error) => e.message);
+    assert.match(pf, /answered 403 .*server accepts \[portforward\.k8s\.io\]/);
+  });
+
+  it('SPDY v2: output and a failure status as plain text', async () => {
+    const out = collect();
+    const err = collect();
+    const outcome = await runSpdyRemoteCommand(server.getExec(execReq(['out', '3']), { name: 't' }).url, { stdout: out.stream, stderr: err.stream, protocols: ['v2.channel.k8s.io'] });
+    assert.deepEqual(outcome, { error: 'command terminated with non-zero exit code: error executing command [out 3], exit code 3' });
+    assert.equal(out.text(), 'to stdout\n');
+    assert.equal(err.text(), 'to stderr\n');
+  });
+
+  it('SPDY: a client that never opens its streams is dropped after the stream-creation timeout', async () => {
+    const quick = await startStreamingServer({ backend, streamCreationTimeoutMs: 200 });
+    try {
+      const { conn, protocol } = await dialSpdy(quick.getExec(execReq(['out', '0']), { name: 't' }).url, ['v4.channel.k8s.io']);
+      assert.equal(protocol, 'v4.channel.k8s.io');
+      await conn.openStream({ streamType: 'error' });
+      await conn.closed;
+      assert.equal(conn.isOpen, false);
+    } finally {
+      await quick.close();
+    }
   });
 });

@@ -1,0 +1,162 @@
+// A SPDY/3.1 client for CRI streaming URLs, speaking what crictl and client-go speak: exec and
+// attach over v4.channel.k8s.io (falling back to v3/v2/v1 when the server offers only those),
+// port-forward over portforward.k8s.io with many connections multiplexed on one SPDY
+// connection. It works against skiff's streaming server and upstream runtimes' (containerd,
+// CRI-O: Go's spdystream), and backs `skiff crictl ... --transport spdy`.
+//
+// Exec/attach, as client-go does it: one stream per channel, opened in the order error, stdin,
+// stdout, stderr, resize, each named by its `streamType` header; stdin's end half-closes its
+// stream (the server closes the command's stdin); the session is over once stdout, stderr and
+// the error stream have ended, and the error stream's content is the final status.
+
+import { once } from 'node:events';
+import { Duplex } from 'node:stream';
+import { encodeResize, protocolTraits, type TerminalSize } from './channels.js';
+import { StreamingClientError, type RemoteCommandClientOptions } from './client.js';
+import type { SpdyConnection } from './spdy/connection.js';
+import { PORT_HEADER, REQUEST_ID_HEADER } from './spdy/portforward.js';
+import { STREAM_TYPE_HEADER } from './spdy/remotecommand.js';
+import type { SpdyStream } from './spdy/stream.js';
+import { dialSpdy, SPDY_PORT_FORWARD_PROTOCOL, SPDY_REMOTE_COMMAND_PROTOCOLS, SpdyUpgradeError } from './spdy/upgrade.js';
+import { decodeStatus, type SessionOutcome } from './status.js';
+
+/** How long the server has to accept a stream (client-go's createStreamResponseTimeout). */
+const STREAM_ACCEPT_TIMEOUT_MS = 30_000;
+
+async function dial(url: string, protocols: readonly string[], signal?: AbortSignal): Promise<{ conn: SpdyConnection; protocol: string }> {
+  try {
+    return await dialSpdy(url, protocols, signal);
+  } catch (err) {
+    throw err instanceof SpdyUpgradeError ? new StreamingClientError(err.message) : err;
+  }
+}
+
+/** Resolves when a stream's readable side has ended (FIN, reset or connection gone). */
+function ended(stream: SpdyStream): Promise<void> {
+  if (stream.readableEnded) return Promise.resolve();
+  return once(stream, 'end').then(() => undefined, () => undefined);
+}
+
+/** Runs an exec or attach session over SPDY; the outcome is the server's final status. */
+export async function runSpdyRemoteCommand(url: string, opts: RemoteCommandClientOptions): Promise<SessionOutcome> {
+  const { conn, protocol } = await dial(url, opts.protocols ?? SPDY_REMOTE_COMMAND_PROTOCOLS, opts.signal);
+  const onAbort = (): void => conn.destroy();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const open = (type: string): Promise<SpdyStream> => conn.openStream({ [STREAM_TYPE_HEADER]: type }, { timeoutMs: STREAM_ACCEPT_TIMEOUT_MS });
+  let unsubscribe: (() => void) | undefined;
+  const { stdin } = opts;
+  try {
+    const errorStream = await open('error');
+    const errorParts: Buffer[] = [];
+    errorStream.on('data', (d: Buffer) => errorParts.push(d));
+    const errorDone = ended(errorStream);
+    const remoteStdin = stdin ? await open('stdin') : undefined;
+    const pumps: Promise<void>[] = [];
+    for (const [type, local] of [['stdout', opts.stdout], ['stderr', opts.tty ? undefined : opts.stderr]] as const) {
+      if (!local) continue;
+      const s = await open(type);
+      s.on('data', (d: Buffer) => {
+        if (!local.write(d)) {
+          s.pause();
+          local.once('drain', () => s.resume());
+        }
+      });
+      pumps.push(ended(s));
+    }
+    // With a tty the server waits for a resize stream from v3 on (sizes or not); v1/v2 know none.
+    if (opts.tty && (protocol.startsWith('v3.') || protocol.startsWith('v4.'))) {
+      const resizeStream = await open('resize');
+      const send = (s: TerminalSize): void => void resizeStream.write(encodeResize(s));
+      if (opts.resize?.initial) send(opts.resize.initial);
+      unsubscribe = opts.resize?.subscribe?.(send);
+    }
+    if (stdin && remoteStdin) stdin.pipe(remoteStdin);
+    await Promise.all(pumps);
+    await errorDone;
+    return decodeStatus(protocolTraits(protocol), Buffer.concat(errorParts));
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    unsubscribe?.();
+    if (stdin) {
+      stdin.unpipe();
+      stdin.pause();
+    }
+    void conn.close();
+  }
+}
+
+/**
+ * One SPDY port-forward connection to a streaming URL; `dial` opens a forwarded connection to
+ * a port of the pod (a stream pair with a fresh requestID), any number of times.
+ */
+export class SpdyPortForwardSession {
+  private nextRequestId = 0;
+
+  private constructor(private readonly conn: SpdyConnection) {}
+
+  static async open(url: string, signal?: AbortSignal): Promise<SpdyPortForwardSession> {
+    const { conn } = await dial(url, [SPDY_PORT_FORWARD_PROTOCOL], signal);
+    return new SpdyPortForwardSession(conn);
+  }
+
+  get isOpen(): boolean {
+    return this.conn.isOpen;
+  }
+
+  /** Resolves when the SPDY connection is gone (undefined for a clean end, else the reason). */
+  get closed(): Promise<Error | undefined> {
+    return this.conn.closed;
+  }
+
+  /**
+   * Resolves with a Duplex carrying the connection's bytes once the server accepted the
+   * streams. It ends after both the data and the error stream ended; a message on the error
+   * stream (e.g. connection refused) destroys it with that message instead.
+   */
+  async dial(port: number): Promise<Duplex> {
+    const requestId = String(this.nextRequestId++);
+    const headers = (type: string): Record<string, string> => ({ [STREAM_TYPE_HEADER]: type, [PORT_HEADER]: String(port), [REQUEST_ID_HEADER]: requestId });
+    // The client never writes on the error stream: it is opened half-closed, as client-go does.
+    const errorStream = await this.conn.openStream(headers('error'), { fin: true, timeoutMs: STREAM_ACCEPT_TIMEOUT_MS });
+    let errorText = '';
+    errorStream.setEncoding('utf8').on('data', (d: string) => (errorText += d));
+    const data = await this.conn.openStream(headers('data'), { timeoutMs: STREAM_ACCEPT_TIMEOUT_MS });
+    const local = new Duplex({
+      read: () => data.resume(),
+      write: (chunk: Buffer, _enc, cb) => data.write(chunk, () => cb()),
+      final: (cb) => {
+        data.end();
+        cb();
+      },
+    });
+    data.on('data', (d: Buffer) => {
+      if (!local.push(d)) data.pause();
+    });
+    void Promise.all([ended(data), ended(errorStream)]).then(() => {
+      if (errorText.trim() !== '') local.destroy(new StreamingClientError(errorText.trim()));
+      else local.push(null);
+    });
+    // Our user is gone: nothing more to read or write on this pair.
+    local.once('close', () => {
+      if (!data.readableEnded || !data.localFinished) data.reset();
+    });
+    return local;
+  }
+
+  close(): Promise<Error | undefined> {
+    return this.conn.close();
+  }
+}
+
+/** One forwarded connection on its own SPDY connection, closed when the stream is. */
+export async function dialSpdyPortForward(url: string, port: number, signal?: AbortSignal): Promise<Duplex> {
+  const session = await SpdyPortForwardSession.open(url, signal);
+  try {
+    const stream = await session.dial(port);
+    stream.once('close', () => void session.close());
+    return stream;
+  } catch (err) {
+    void session.close();
+    throw err;
+  }
+}
