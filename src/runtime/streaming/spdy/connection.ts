@@ -4,31 +4,16 @@
 // Ordering: header blocks share one zlib context per direction, so frames are encoded and
 // written through one ordered queue, and received frames are handled one after another.
 //
-// Flow control: each stream (and, in 3.1, the session) starts with a 64 KiB send window.
-// Go's spdystream — the SPDY of kubelet, containerd and CRI-O — neither sends WINDOW_UPDATE
-// nor honours it, so a sender that waited for credit would stall after 64 KiB. The window is
-// therefore enforced only once the peer has shown it speaks flow control (it sent SETTINGS or
-// WINDOW_UPDATE, as this implementation does at start). As receiver this side credits what its
-// readers consumed; for a peer that ignores windows, a reader that falls behind pauses the
-// socket instead (back-pressure, as spdystream's own blocking reader gives).
+// Flow control (send windows, credit, the paused-socket fallback for peers that ignore windows)
+// is flow.ts; this file frames, orders and routes.
 //
 // Failure: a malformed frame or header block ends the connection with GOAWAY(PROTOCOL_ERROR);
 // the reason is what `closed` resolves with. Nothing is thrown at the socket's event loop.
 
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import {
-  DEFAULT_WINDOW,
-  encodeFrame,
-  FLAG_FIN,
-  FLAG_UNIDIRECTIONAL,
-  FrameParser,
-  GoAwayStatus,
-  RstStatus,
-  SETTINGS_INITIAL_WINDOW_SIZE,
-  SpdyProtocolError,
-  type Frame,
-} from './frames.js';
+import { ANNOUNCE_FLOW_CONTROL, FlowControl } from './flow.js';
+import { encodeFrame, FLAG_FIN, FLAG_UNIDIRECTIONAL, FrameParser, GoAwayStatus, RstStatus, SpdyProtocolError, type Frame } from './frames.js';
 import { HeaderCompressor, HeaderDecompressor, type SpdyHeaders } from './headers.js';
 import { SpdyStream, type StreamHost } from './stream.js';
 
@@ -63,12 +48,16 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
   private lastPeerStreamId = 0;
   private readonly pings = new Map<number, () => void>();
   private readonly openWaiters = new Map<number, { resolve: (s: SpdyStream) => void; reject: (e: Error) => void }>();
-  private windowWaiters: (() => void)[] = [];
-  private peerFlowControl = false;
-  private peerInitialWindow = DEFAULT_WINDOW;
-  private sessionSendWindow = DEFAULT_WINDOW;
-  private sessionUnacked = 0;
-  private readonly blocked = new Set<SpdyStream>();
+  private readonly flow = new FlowControl(
+    {
+      sendWindowUpdate: (streamId, delta) => void this.enqueue(() => encodeFrame({ type: 'window_update', streamId, delta })),
+      pauseInput: () => this.socket.pause(),
+      resumeInput: () => {
+        if (!this.done) this.socket.resume();
+      },
+    },
+    this.streams,
+  );
   private goingAway = false;
   private peerGoneAway = false;
   private done = false;
@@ -96,7 +85,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     socket.on('close', () => this.afterReceived(() => this.teardown(undefined)));
     this.touch();
     // Tells a peer like us that this side does flow control (spdystream ignores it).
-    this.enqueue(() => encodeFrame({ type: 'settings', flags: 0, settings: [{ flags: 0, id: SETTINGS_INITIAL_WINDOW_SIZE, value: DEFAULT_WINDOW }] }));
+    this.enqueue(() => encodeFrame({ type: 'settings', flags: 0, settings: [...ANNOUNCE_FLOW_CONTROL] }));
     if (opts.head && opts.head.length > 0) this.onBytes(opts.head);
   }
 
@@ -116,7 +105,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     this.nextStreamId += 2;
     const normalized: SpdyHeaders = {};
     for (const [k, v] of Object.entries(headers)) normalized[k.toLowerCase()] = typeof v === 'string' ? [v] : [...v];
-    const stream = new SpdyStream(this, id, normalized, this.peerInitialWindow);
+    const stream = new SpdyStream(this, id, normalized, this.flow.initialWindow);
     if (opts.fin) stream.localFinished = true;
     this.streams.set(id, stream);
     const accepted = new Promise<SpdyStream>((resolve, reject) => {
@@ -179,15 +168,14 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     let off = 0;
     do {
       let n = Math.min(data.length - off, MAX_DATA_CHUNK);
-      if (n > 0 && this.peerFlowControl) {
-        if (!(await this.waitForWindow(stream))) return;
-        n = Math.min(n, stream.sendWindow, this.sessionSendWindow);
+      if (n > 0 && this.flow.enforced) {
+        if (!(await this.flow.waitForWindow(stream))) return;
+        n = this.flow.sendable(stream, n);
       }
       if (this.done || stream.resetStatus !== undefined) return;
       const piece = data.subarray(off, off + n);
       off += n;
-      stream.sendWindow -= n;
-      this.sessionSendWindow -= n;
+      this.flow.consume(stream, n);
       const flags = fin && off >= data.length ? FLAG_FIN : 0;
       await this.enqueue(() => encodeFrame({ type: 'data', streamId: stream.id, flags, data: piece }));
     } while (off < data.length);
@@ -202,14 +190,12 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
   }
 
   readResumed(stream: SpdyStream): void {
-    stream.blocked = false;
-    this.credit(stream);
-    if (this.blocked.delete(stream) && this.blocked.size === 0 && !this.done) this.socket.resume();
+    this.flow.readResumed(stream);
   }
 
   release(stream: SpdyStream): void {
     this.streams.delete(stream.id);
-    if (this.blocked.delete(stream) && this.blocked.size === 0 && !this.done) this.socket.resume();
+    this.flow.release(stream);
   }
 
   // ---- internals ----
@@ -222,7 +208,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     this.idleTimer.unref();
   }
 
-  /** Queues a frame; resolves once it is handed to the socket (or dropped after the end). */
+  /** Queues a frame; resolves once the socket took it (after 'drain' when its buffer was full) or it was dropped after the end. */
   private enqueue(build: () => Buffer | Promise<Buffer>): Promise<void> {
     const job = this.outChain.then(async () => {
       if (this.done) return;
@@ -241,25 +227,6 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     });
     this.outChain = job.catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
     return this.outChain;
-  }
-
-  private waitForWindow(stream: SpdyStream): Promise<boolean> {
-    const ready = (): boolean => stream.sendWindow > 0 && this.sessionSendWindow > 0;
-    if (ready()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (this.done || stream.resetStatus !== undefined) return resolve(false);
-        if (ready()) return resolve(true);
-        this.windowWaiters.push(check);
-      };
-      this.windowWaiters.push(check);
-    });
-  }
-
-  private wakeWindowWaiters(): void {
-    const waiters = this.windowWaiters;
-    this.windowWaiters = [];
-    for (const w of waiters) w();
   }
 
   private onBytes(chunk: Buffer): void {
@@ -317,25 +284,9 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
         return;
       }
       case 'settings':
-        this.peerFlowControl = true;
-        for (const s of frame.settings) {
-          if (s.id !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
-          const delta = s.value - this.peerInitialWindow;
-          this.peerInitialWindow = s.value;
-          for (const st of this.streams.values()) st.sendWindow += delta;
-        }
-        this.wakeWindowWaiters();
-        return;
-      case 'window_update': {
-        this.peerFlowControl = true;
-        if (frame.streamId === 0) this.sessionSendWindow += frame.delta;
-        else {
-          const stream = this.streams.get(frame.streamId);
-          if (stream) stream.sendWindow += frame.delta;
-        }
-        this.wakeWindowWaiters();
-        return;
-      }
+        return this.flow.onSettings(frame.settings);
+      case 'window_update':
+        return this.flow.onWindowUpdate(frame.streamId, frame.delta);
       case 'ping':
         if ((frame.id & 1) !== (this.nextPingId & 1)) {
           this.enqueue(() => encodeFrame({ type: 'ping', id: frame.id }));
@@ -375,7 +326,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
       this.enqueue(() => encodeFrame({ type: 'rst_stream', streamId: id, status: RstStatus.REFUSED_STREAM }));
       return;
     }
-    const stream = new SpdyStream(this, id, headers, this.peerInitialWindow);
+    const stream = new SpdyStream(this, id, headers, this.flow.initialWindow);
     this.streams.set(id, stream);
     if (flags & FLAG_UNIDIRECTIONAL) stream.localFinished = true;
     if (flags & FLAG_FIN) stream.remoteFinish();
@@ -386,36 +337,8 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     const stream = this.streams.get(id);
     // Data for a stream that is gone (reset, finished) is what was in flight: ignore it.
     if (!stream || stream.remoteFinished) return;
-    if (data.length > 0) {
-      stream.unacked += data.length;
-      this.sessionUnacked += data.length;
-      if (stream.deliver(data)) this.credit(stream);
-      else if (!stream.blocked) {
-        // The reader is behind: withhold credit until it reads. Only a peer that ignores
-        // windows needs the socket paused; pausing a flow-controlled peer would also hold
-        // back the WINDOW_UPDATEs our own writes wait for (a deadlock).
-        stream.blocked = true;
-        if (!this.peerFlowControl) {
-          this.blocked.add(stream);
-          this.socket.pause();
-        }
-      }
-    }
+    if (data.length > 0) this.flow.received(stream, data);
     if (flags & FLAG_FIN) stream.remoteFinish();
-  }
-
-  /** Grants the peer window for what readers consumed, in batches of half a window. */
-  private credit(stream: SpdyStream): void {
-    if (stream.unacked >= DEFAULT_WINDOW / 2 && !stream.remoteFinished) {
-      const delta = stream.unacked;
-      stream.unacked = 0;
-      this.enqueue(() => encodeFrame({ type: 'window_update', streamId: stream.id, delta }));
-    }
-    if (this.sessionUnacked >= DEFAULT_WINDOW / 2) {
-      const delta = this.sessionUnacked;
-      this.sessionUnacked = 0;
-      this.enqueue(() => encodeFrame({ type: 'window_update', streamId: 0, delta }));
-    }
   }
 
   private onPeerEnd(): void {
@@ -447,7 +370,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     this.openWaiters.clear();
     for (const s of [...this.streams.values()]) s.connectionGone();
     this.streams.clear();
-    this.wakeWindowWaiters();
+    this.flow.close();
     this.compressor.close();
     this.decompressor.close();
     this.resolveClosed(this.failure);

@@ -182,8 +182,8 @@ function decodeControl(type: number, flags: number, payload: Buffer): Frame {
 
 /**
  * Splits a byte stream into frames. `push` returns every frame completed by the chunk; it throws
- * SpdyProtocolError on a control frame of another SPDY version or a frame longer than
- * `maxPayload` (the parser is then unusable: the connection must be dropped).
+ * SpdyProtocolError on a malformed control frame, one of another SPDY version or a frame longer
+ * than `maxPayload` (the parser is then unusable: the connection must be dropped).
  */
 export class FrameParser {
   private buf: Buffer = Buffer.alloc(0);

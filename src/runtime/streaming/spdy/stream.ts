@@ -1,8 +1,8 @@
 // One SPDY stream as a Node Duplex. The readable side carries what the peer sends (it ends when
 // the peer half-closes with FLAG_FIN, resets the stream, or the connection ends: readers see
 // EOF in every case, as Go's spdystream gives them); the writable side sends data frames and
-// end() half-closes with FLAG_FIN. The connection (connection.ts) does the framing, ordering and
-// flow control through the StreamHost it hands each stream.
+// end() half-closes with FLAG_FIN. The connection (connection.ts) does the framing and ordering,
+// and flow control (flow.ts), through the StreamHost it hands each stream.
 //
 // Writes after the stream was reset or the connection closed are dropped, not errors: a backend
 // still writing output when the client leaves is the normal end of a session, as the websocket
@@ -18,7 +18,7 @@ export interface StreamHost {
   writeData(stream: SpdyStream, data: Buffer, fin: boolean): Promise<void>;
   sendReply(stream: SpdyStream, headers: Record<string, string | readonly string[]>, fin: boolean): void;
   sendReset(stream: SpdyStream, status: number): void;
-  /** The reader drained the stream's buffer: resume reading the socket, grant window. */
+  /** The reader of a blocked stream wants more: grant the window it consumed, resume a paused socket. */
   readResumed(stream: SpdyStream): void;
   /** The stream is done in both directions: forget it. */
   release(stream: SpdyStream): void;
@@ -37,7 +37,7 @@ export class SpdyStream extends Duplex {
   sendWindow: number;
   /** Bytes received and handed to the reader that the peer has not been credited for. */
   unacked = 0;
-  /** Set while the reader is behind and the socket is paused for this stream. */
+  /** Set while the reader is behind: credit is withheld (and, for a peer that ignores windows, the socket paused) until it reads. */
   blocked = false;
   /** Headers of the reply (outgoing streams) once it arrived. */
   replyHeaders: SpdyHeaders = {};
@@ -88,7 +88,7 @@ export class SpdyStream extends Duplex {
 
   // ---- called by the connection ----
 
-  /** Delivers peer data; returns false when the reader is behind (the caller pauses the socket). */
+  /** Delivers peer data; returns false when the reader is behind (flow control then holds back). */
   deliver(data: Buffer): boolean {
     if (this.remoteFinished) return true;
     return this.push(data);
