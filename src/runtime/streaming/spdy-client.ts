@@ -15,7 +15,7 @@ import { encodeResize, protocolTraits, type TerminalSize } from './channels.js';
 import { StreamingClientError, type RemoteCommandClientOptions } from './client.js';
 import type { SpdyConnection } from './spdy/connection.js';
 import { PORT_HEADER, REQUEST_ID_HEADER } from './spdy/portforward.js';
-import { STREAM_TYPE_HEADER } from './spdy/remotecommand.js';
+import { hasResizeStream, STREAM_TYPE_HEADER } from './spdy/remotecommand.js';
 import type { SpdyStream } from './spdy/stream.js';
 import { dialSpdy, SPDY_PORT_FORWARD_PROTOCOL, SPDY_REMOTE_COMMAND_PROTOCOLS, SpdyUpgradeError } from './spdy/upgrade.js';
 import { decodeStatus, type SessionOutcome } from './status.js';
@@ -63,8 +63,8 @@ export async function runSpdyRemoteCommand(url: string, opts: RemoteCommandClien
       });
       pumps.push(ended(s));
     }
-    // With a tty the server waits for a resize stream from v3 on (sizes or not); v1/v2 know none.
-    if (opts.tty && (protocol.startsWith('v3.') || protocol.startsWith('v4.'))) {
+    // The server waits for the resize stream whenever the protocol has one.
+    if (hasResizeStream(protocol, opts.tty ?? false)) {
       const resizeStream = await open('resize');
       const send = (s: TerminalSize): void => void resizeStream.write(encodeResize(s));
       if (opts.resize?.initial) send(opts.resize.initial);

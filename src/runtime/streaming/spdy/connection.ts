@@ -5,7 +5,7 @@
 // written through one ordered queue, and received frames are handled one after another.
 //
 // Flow control (send windows, credit, the paused-socket fallback for peers that ignore windows)
-// is flow.ts; this file frames, orders and routes.
+// is flow.ts; this file owns framing, ordering, stream lifecycle, PING, GOAWAY and the socket.
 //
 // Failure: a malformed frame or header block ends the connection with GOAWAY(PROTOCOL_ERROR);
 // the reason is what `closed` resolves with. Nothing is thrown at the socket's event loop.
@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { ANNOUNCE_FLOW_CONTROL, FlowControl } from './flow.js';
 import { encodeFrame, FLAG_FIN, FLAG_UNIDIRECTIONAL, FrameParser, GoAwayStatus, RstStatus, SpdyProtocolError, type Frame } from './frames.js';
-import { HeaderCompressor, HeaderDecompressor, type SpdyHeaders } from './headers.js';
+import { HeaderCompressor, HeaderDecompressor, normalizeHeaders, type HeaderInput, type SpdyHeaders } from './headers.js';
 import { SpdyStream, type StreamHost } from './stream.js';
 
 /** Largest data frame this side sends. */
@@ -99,13 +99,11 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
    * Opens a stream and resolves once the peer accepted it (SYN_REPLY). Rejects when the peer
    * resets it, the connection ends first, or `timeoutMs` passes.
    */
-  openStream(headers: Record<string, string | readonly string[]>, opts: { fin?: boolean; timeoutMs?: number } = {}): Promise<SpdyStream> {
+  openStream(headers: HeaderInput, opts: { fin?: boolean; timeoutMs?: number } = {}): Promise<SpdyStream> {
     if (!this.isOpen) return Promise.reject(new Error(`cannot open a SPDY stream: the connection is ${this.done ? 'closed' : 'going away'}`));
     const id = this.nextStreamId;
     this.nextStreamId += 2;
-    const normalized: SpdyHeaders = {};
-    for (const [k, v] of Object.entries(headers)) normalized[k.toLowerCase()] = typeof v === 'string' ? [v] : [...v];
-    const stream = new SpdyStream(this, id, normalized, this.flow.initialWindow);
+    const stream = new SpdyStream(this, id, Object.fromEntries(normalizeHeaders(headers)), this.flow.initialWindow);
     if (opts.fin) stream.localFinished = true;
     this.streams.set(id, stream);
     const accepted = new Promise<SpdyStream>((resolve, reject) => {
@@ -150,7 +148,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
       void this.outChain.then(() => {
         if (this.done) return;
         if (this.socket.writable) this.socket.end();
-        setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+        this.destroyAfterGrace();
       });
     }
     return this.closed;
@@ -181,12 +179,12 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     } while (off < data.length);
   }
 
-  sendReply(stream: SpdyStream, headers: Record<string, string | readonly string[]>, fin: boolean): void {
+  sendReply(stream: SpdyStream, headers: HeaderInput, fin: boolean): void {
     this.enqueue(async () => encodeFrame({ type: 'syn_reply', streamId: stream.id, flags: fin ? FLAG_FIN : 0, block: await this.compressor.compress(headers) }));
   }
 
   sendReset(stream: SpdyStream, status: number): void {
-    this.enqueue(() => encodeFrame({ type: 'rst_stream', streamId: stream.id, status }));
+    this.resetStreamId(stream.id, status);
   }
 
   readResumed(stream: SpdyStream): void {
@@ -199,6 +197,11 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
   }
 
   // ---- internals ----
+
+  /** RST_STREAM for `id`, which need not be a stream we keep (refused, invalid). */
+  private resetStreamId(id: number, status: number): void {
+    this.enqueue(() => encodeFrame({ type: 'rst_stream', streamId: id, status }));
+  }
 
   private touch(): void {
     const ms = this.opts.idleTimeoutMs ?? 0;
@@ -225,7 +228,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
         this.socket.on('close', go);
       });
     });
-    this.outChain = job.catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
+    this.outChain = job.catch((err: unknown) => this.fail(err));
     return this.outChain;
   }
 
@@ -236,11 +239,11 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     try {
       frames = this.parser.push(chunk);
     } catch (err) {
-      this.fail(err as Error);
+      this.fail(err);
       return;
     }
     for (const frame of frames) {
-      this.inChain = this.inChain.then(() => (this.done ? undefined : this.handle(frame))).catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
+      this.inChain = this.inChain.then(() => (this.done ? undefined : this.handle(frame))).catch((err: unknown) => this.fail(err));
     }
   }
 
@@ -260,9 +263,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
         if (!stream || stream.replied || !this.isOurs(frame.streamId)) return;
         stream.replied = true;
         stream.replyHeaders = headers;
-        const waiter = this.openWaiters.get(stream.id);
-        this.openWaiters.delete(stream.id);
-        waiter?.resolve(stream);
+        this.settleOpen(stream.id, stream);
         if (frame.flags & FLAG_FIN) stream.remoteFinish();
         return;
       }
@@ -277,9 +278,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
       case 'rst_stream': {
         const stream = this.streams.get(frame.streamId);
         if (!stream) return;
-        const waiter = this.openWaiters.get(stream.id);
-        this.openWaiters.delete(stream.id);
-        waiter?.reject(new Error(`the peer refused SPDY stream ${stream.id} (RST_STREAM status ${frame.status})`));
+        this.settleOpen(stream.id, new Error(`the peer refused SPDY stream ${stream.id} (RST_STREAM status ${frame.status})`));
         stream.remoteReset(frame.status);
         return;
       }
@@ -300,8 +299,7 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
         // Streams we opened that the peer never processed will not be answered.
         for (const s of this.streams.values()) {
           if (this.isOurs(s.id) && s.id > frame.lastGoodStreamId && !s.replied) {
-            this.openWaiters.get(s.id)?.reject(new Error(`the peer went away before accepting SPDY stream ${s.id}`));
-            this.openWaiters.delete(s.id);
+            this.settleOpen(s.id, new Error(`the peer went away before accepting SPDY stream ${s.id}`));
             s.remoteReset(RstStatus.REFUSED_STREAM);
           }
         }
@@ -312,18 +310,26 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     }
   }
 
+  /** Settles openStream()'s promise for stream `id` (accepted or refused), if it still waits. */
+  private settleOpen(id: number, outcome: SpdyStream | Error): void {
+    const waiter = this.openWaiters.get(id);
+    this.openWaiters.delete(id);
+    if (outcome instanceof Error) waiter?.reject(outcome);
+    else waiter?.resolve(outcome);
+  }
+
   private isOurs(id: number): boolean {
     return (id & 1) === (this.opts.server ? 0 : 1);
   }
 
   private onSynStream(id: number, flags: number, headers: SpdyHeaders): void {
     if (this.isOurs(id) || id <= this.lastPeerStreamId) {
-      this.enqueue(() => encodeFrame({ type: 'rst_stream', streamId: id, status: RstStatus.PROTOCOL_ERROR }));
+      this.resetStreamId(id, RstStatus.PROTOCOL_ERROR);
       return;
     }
     this.lastPeerStreamId = id;
     if (this.goingAway || this.listenerCount('stream') === 0) {
-      this.enqueue(() => encodeFrame({ type: 'rst_stream', streamId: id, status: RstStatus.REFUSED_STREAM }));
+      this.resetStreamId(id, RstStatus.REFUSED_STREAM);
       return;
     }
     const stream = new SpdyStream(this, id, headers, this.flow.initialWindow);
@@ -341,6 +347,11 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
     if (flags & FLAG_FIN) stream.remoteFinish();
   }
 
+  /** The peer gets CLOSE_GRACE_MS to hang up after our end before the socket is dropped. */
+  private destroyAfterGrace(): void {
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
   private onPeerEnd(): void {
     this.peerEnded = true;
     // The peer will send nothing more: every stream's remote side is over.
@@ -350,13 +361,14 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
   }
 
   /** A protocol violation or internal error: GOAWAY with the reason's status, then drop. */
-  private fail(err: Error): void {
+  private fail(reason: unknown): void {
     if (this.done) return;
+    const err = reason instanceof Error ? reason : new Error(String(reason));
     this.failure ??= err;
     const status = err instanceof SpdyProtocolError ? GoAwayStatus.PROTOCOL_ERROR : GoAwayStatus.INTERNAL_ERROR;
     const goaway: OutFrame = { type: 'goaway', lastGoodStreamId: this.lastPeerStreamId, status };
     if (this.socket.writable) this.socket.end(encodeFrame(goaway));
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    this.destroyAfterGrace();
     this.teardown(err);
   }
 

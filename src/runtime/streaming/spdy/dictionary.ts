@@ -6,6 +6,8 @@
 // common header names and values, each preceded by its length as a big-endian uint32, then a
 // tail of raw text (status codes and lines, dates, media types). 1423 bytes in all.
 
+import { uint32s } from './frames.js';
+
 const PREFIXED = [
   'options', 'head', 'post', 'put', 'delete', 'trace', 'accept', 'accept-charset', 'accept-encoding', 'accept-language',
   'accept-ranges', 'age', 'allow', 'authorization', 'cache-control', 'connection', 'content-base', 'content-encoding',
@@ -27,11 +29,7 @@ const TAIL =
 
 function build(): Buffer {
   const parts: Buffer[] = [];
-  for (const word of PREFIXED) {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(word.length, 0);
-    parts.push(len, Buffer.from(word, 'latin1'));
-  }
+  for (const word of PREFIXED) parts.push(uint32s(word.length), Buffer.from(word, 'latin1'));
   parts.push(Buffer.from(TAIL, 'latin1'));
   return Buffer.concat(parts);
 }

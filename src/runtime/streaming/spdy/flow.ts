@@ -14,9 +14,10 @@
 // (back-pressure, as spdystream's own blocking reader gives). A flow-controlled peer's socket is
 // never paused: that would also hold back the WINDOW_UPDATEs our own writes wait for (a deadlock).
 //
-// Contract: the connection calls these methods in the order frames are received, from one
-// thread of control; after close() every waitForWindow() resolves false.
-// Per-stream counters live on the SpdyStream (sendWindow, unacked, blocked).
+// Contract: onSettings, onWindowUpdate and received are called in the order the frames arrived.
+// A window may go negative when SETTINGS shrinks it; sends then wait until it is positive again.
+// close() (the connection ended) resolves every pending waitForWindow() false. Per-stream
+// counters live on the SpdyStream (sendWindow, unacked, blocked).
 
 import { DEFAULT_WINDOW, SETTINGS_INITIAL_WINDOW_SIZE, type Setting } from './frames.js';
 import type { SpdyStream } from './stream.js';

@@ -78,7 +78,8 @@ function control(type: ControlType, flags: number, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-function words(...values: number[]): Buffer {
+/** The values as consecutive big-endian uint32s (lengths and ids on the wire). */
+export function uint32s(...values: number[]): Buffer {
   const b = Buffer.allocUnsafe(values.length * 4);
   values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
   return b;
@@ -103,11 +104,11 @@ export function encodeFrame(frame: Exclude<Frame, { type: 'unknown' }>): Buffer 
       return control(ControlType.SynStream, frame.flags, Buffer.concat([fixed, frame.block]));
     }
     case 'syn_reply':
-      return control(ControlType.SynReply, frame.flags, Buffer.concat([words(frame.streamId & ID_MASK), frame.block]));
+      return control(ControlType.SynReply, frame.flags, Buffer.concat([uint32s(frame.streamId & ID_MASK), frame.block]));
     case 'headers':
-      return control(ControlType.Headers, frame.flags, Buffer.concat([words(frame.streamId & ID_MASK), frame.block]));
+      return control(ControlType.Headers, frame.flags, Buffer.concat([uint32s(frame.streamId & ID_MASK), frame.block]));
     case 'rst_stream':
-      return control(ControlType.RstStream, 0, words(frame.streamId & ID_MASK, frame.status));
+      return control(ControlType.RstStream, 0, uint32s(frame.streamId & ID_MASK, frame.status));
     case 'settings': {
       const body = Buffer.allocUnsafe(4 + 8 * frame.settings.length);
       body.writeUInt32BE(frame.settings.length, 0);
@@ -118,11 +119,11 @@ export function encodeFrame(frame: Exclude<Frame, { type: 'unknown' }>): Buffer 
       return control(ControlType.Settings, frame.flags, body);
     }
     case 'ping':
-      return control(ControlType.Ping, 0, words(frame.id));
+      return control(ControlType.Ping, 0, uint32s(frame.id));
     case 'goaway':
-      return control(ControlType.GoAway, 0, words(frame.lastGoodStreamId & ID_MASK, frame.status));
+      return control(ControlType.GoAway, 0, uint32s(frame.lastGoodStreamId & ID_MASK, frame.status));
     case 'window_update':
-      return control(ControlType.WindowUpdate, 0, words(frame.streamId & ID_MASK, frame.delta & ID_MASK));
+      return control(ControlType.WindowUpdate, 0, uint32s(frame.streamId & ID_MASK, frame.delta & ID_MASK));
   }
 }
 

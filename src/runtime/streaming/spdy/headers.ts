@@ -9,10 +9,13 @@
 
 import { constants, createDeflate, createInflate, type Deflate, type Inflate } from 'node:zlib';
 import { SPDY3_DICTIONARY } from './dictionary.js';
-import { SpdyProtocolError } from './frames.js';
+import { SpdyProtocolError, uint32s } from './frames.js';
 
 /** Header names (lowercase) to their values. */
 export type SpdyHeaders = Record<string, string[]>;
+
+/** Headers as callers give them: one value or several per name, names in any case. */
+export type HeaderInput = Readonly<Record<string, string | readonly string[]>>;
 
 /** A decompressed block larger than this is refused (a compression bomb, not headers). */
 export const MAX_HEADER_BLOCK = 256 * 1024;
@@ -22,27 +25,27 @@ export function headerValue(headers: SpdyHeaders, name: string): string | undefi
   return headers[name.toLowerCase()]?.[0];
 }
 
-/** Builds a block from names and values (names lowercased, as the spec requires). */
-export function encodeHeaderBlock(headers: Readonly<Record<string, string | readonly string[]>>): Buffer {
+/** The headers as the wire carries them: names lowercased (as the spec requires), names that differ only in case merged, values as lists. */
+export function normalizeHeaders(headers: HeaderInput): Map<string, string[]> {
   const merged = new Map<string, string[]>();
   for (const [name, value] of Object.entries(headers)) {
     const key = name.toLowerCase();
-    if (key === '') throw new SpdyProtocolError('a SPDY header name cannot be empty');
     merged.set(key, [...(merged.get(key) ?? []), ...(typeof value === 'string' ? [value] : value)]);
   }
-  const parts: Buffer[] = [u32(merged.size)];
+  return merged;
+}
+
+/** Builds a block from names and values (normalized first); throws on an empty name. */
+export function encodeHeaderBlock(headers: HeaderInput): Buffer {
+  const merged = normalizeHeaders(headers);
+  if (merged.has('')) throw new SpdyProtocolError('a SPDY header name cannot be empty');
+  const parts: Buffer[] = [uint32s(merged.size)];
   for (const [name, values] of merged) {
     const n = Buffer.from(name, 'utf8');
     const v = Buffer.from(values.join('\0'), 'utf8');
-    parts.push(u32(n.length), n, u32(v.length), v);
+    parts.push(uint32s(n.length), n, uint32s(v.length), v);
   }
   return Buffer.concat(parts);
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(n, 0);
-  return b;
 }
 
 /** Parses a decompressed block; throws SpdyProtocolError when it is truncated or malformed. */
@@ -133,7 +136,7 @@ class ZlibContext {
 export class HeaderCompressor {
   private readonly ctx = new ZlibContext(createDeflate({ dictionary: SPDY3_DICTIONARY }), 'SPDY header compression', Number.MAX_SAFE_INTEGER);
 
-  compress(headers: Readonly<Record<string, string | readonly string[]>>): Promise<Buffer> {
+  compress(headers: HeaderInput): Promise<Buffer> {
     return this.ctx.run(encodeHeaderBlock(headers));
   }
 

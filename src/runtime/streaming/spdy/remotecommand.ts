@@ -24,13 +24,18 @@ const REMOTE_STREAM_TYPES: readonly string[] = ['error', 'stdin', 'stdout', 'std
 /** Kubelet's default StreamCreationTimeout. */
 export const DEFAULT_STREAM_CREATION_TIMEOUT_MS = 30_000;
 
+/** With a tty, from v3 on, the client opens a resize stream (sizes or not); v1/v2 know none. */
+export function hasResizeStream(protocol: string, tty: boolean): boolean {
+  return tty && (protocol.startsWith('v3.') || protocol.startsWith('v4.'));
+}
+
 /** The streams a request needs: error always, one per requested stdio, resize with a tty from v3 on. */
 export function expectedStreams(opts: RemoteCommandOptions, protocol: string): Set<RemoteStreamType> {
   const want = new Set<RemoteStreamType>(['error']);
   if (opts.stdin) want.add('stdin');
   if (opts.stdout) want.add('stdout');
   if (opts.stderr && !opts.tty) want.add('stderr');
-  if (opts.tty && (protocol.startsWith('v3.') || protocol.startsWith('v4.'))) want.add('resize');
+  if (hasResizeStream(protocol, opts.tty)) want.add('resize');
   return want;
 }
 

@@ -10,13 +10,13 @@
 
 import { Duplex } from 'node:stream';
 import { DEFAULT_WINDOW, RstStatus } from './frames.js';
-import type { SpdyHeaders } from './headers.js';
+import type { HeaderInput, SpdyHeaders } from './headers.js';
 
 /** What a stream needs from its connection. */
 export interface StreamHost {
   /** Sends `data` (split and paced by flow control); `fin` half-closes after it. Never rejects. */
   writeData(stream: SpdyStream, data: Buffer, fin: boolean): Promise<void>;
-  sendReply(stream: SpdyStream, headers: Record<string, string | readonly string[]>, fin: boolean): void;
+  sendReply(stream: SpdyStream, headers: HeaderInput, fin: boolean): void;
   sendReset(stream: SpdyStream, status: number): void;
   /** The reader of a blocked stream wants more: grant the window it consumed, resume a paused socket. */
   readResumed(stream: SpdyStream): void;
@@ -54,7 +54,7 @@ export class SpdyStream extends Duplex {
   }
 
   /** Incoming streams: accepts the stream (SYN_REPLY). */
-  accept(headers: Record<string, string | readonly string[]> = {}): void {
+  accept(headers: HeaderInput = {}): void {
     if (this.replied || this.resetStatus !== undefined) return;
     this.replied = true;
     this.host.sendReply(this, headers, false);
