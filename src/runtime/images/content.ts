@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { coalesce, READ_CHUNK_BYTES } from './coalesce.js';
+import { READ_CHUNK_BYTES, writeInBatches } from './coalesce.js';
 import { addUsage, diskUsage, entryUsage, type DiskUsage } from './disk-usage.js';
 import { ImageError } from './registry-errors.js';
 import { isDigest } from './reference.js';
@@ -113,7 +113,7 @@ export class ContentStore {
           yield buf;
         }
       };
-      for await (const batch of coalesce(received())) await fh.write(batch);
+      await writeInBatches(fh, received());
       if (expectedSize !== undefined && written !== expectedSize) {
         throw new ImageError('DigestMismatch', `blob ${expectedDigest}: short read, received ${written} of ${expectedSize} bytes`);
       }

@@ -31,7 +31,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { runTool } from '../mount.js';
-import { coalesce, GUNZIP_CHUNK_BYTES } from './coalesce.js';
+import { GUNZIP_CHUNK_BYTES, writeInBatches } from './coalesce.js';
 import { Digester, LayerUnpackError, checkLayerMediaType, cleanEntryName, sniff } from './layer-stream.js';
 import { PaxXattrScanner, setXattrs, type XattrSet, type XattrWrite } from './xattr.js';
 
@@ -377,9 +377,7 @@ class LayerApplier {
 async function writeNewFile(abs: string, data: AsyncIterable<Buffer>): Promise<void> {
   const fh = await fsp.open(abs, 'wx', 0o600);
   try {
-    for await (const chunk of coalesce(data)) {
-      for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten;
-    }
+    await writeInBatches(fh, data);
   } finally {
     await fh.close();
   }
