@@ -36,9 +36,10 @@ describe('skiff reset', () => {
     await rt.client.pullImage({ image: { image: 'busybox' } });
     const pids: number[] = [];
     for (let i = 0; i < 2; i++) {
+      // One pod with an infra container (a shared PID namespace), one with pinned namespaces.
       const config = {
         metadata: { name: `reset${i}`, namespace: 'test', uid: `u-${rt.tag}-${i}`, attempt: 0 },
-        linux: { cgroup_parent: rt.cgroupParent },
+        linux: { cgroup_parent: rt.cgroupParent, security_context: { namespace_options: { pid: i === 0 ? ('POD' as const) : ('CONTAINER' as const) } } },
         port_mappings: [{ protocol: 'TCP' as const, container_port: 80, host_port: 0 }],
       };
       const { pod_sandbox_id } = await rt.client.runPodSandbox({ config });
