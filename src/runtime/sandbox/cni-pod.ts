@@ -23,6 +23,7 @@ import type { NetnsManager } from './netns.js';
 import type { PinPaths, ProcSysWrites } from './pinns.js';
 import { asObject, asString, RecordStore } from './records.js';
 import { KeyedLock } from '../../util/keyed-lock.js';
+import { allSettledOrThrow } from '../../util/settle.js';
 
 export const DEFAULT_POD_IFNAME = 'eth0';
 
@@ -207,13 +208,11 @@ export class PodNetworkManager {
     try {
       rec.netnsPath = await this.netns.create(rec.netnsName, req.pins);
       // The attachments touch different interfaces (lo, eth0), so they are added side by side.
-      const added = await Promise.allSettled(
+      await allSettledOrThrow(
         networks.map(async (n) => {
           n.result = (await addNetworkList(n.conflist, this.runtimeConf(rec, n, rec.netnsPath), this.execOptions(req.signal))).raw;
         }),
       );
-      const failed = added.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
       rec.phase = 'ready';
       rec.updatedAt = new Date().toISOString();
       await this.records.put(rec.sandboxId, rec);

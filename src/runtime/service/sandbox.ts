@@ -31,6 +31,7 @@ import { handlerOf, runtimeOf, sandboxDir, type RuntimeContext } from './context
 import { addHostsEntry, mountShm, podFiles, writePodFiles } from './pod-files.js';
 import { pinNamespaces, sysctlWrites, type PinnedKind } from '../sandbox/pinns.js';
 import { unmountAllUnder } from '../mount.js';
+import { allSettledOrThrow } from '../../util/settle.js';
 import { labelsMatch, nowNs, type SandboxRecord } from './state.js';
 import { randomId } from './ids.js';
 import { removeContainerResources, stopContainerRecord } from './container.js';
@@ -181,12 +182,6 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
     }
     throw err;
   }
-}
-
-/** Awaits every promise; then throws the first failure, if any. */
-async function allSettledOrThrow(work: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
-  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 /** Creates and starts the infra container, which makes the pod's PID, IPC and UTS namespaces. */
