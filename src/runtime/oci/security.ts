@@ -18,11 +18,14 @@ export function normalizeCapability(name: string, known: readonly string[] = ALL
 }
 
 /**
- * The capability sets. `capLastCap` (from /proc/sys/kernel/cap_last_cap) limits "all" to what
- * the host kernel knows. Ambient capabilities are added to every set so they survive exec.
+ * The capability sets. `capLastCap` (from /proc/sys/kernel/cap_last_cap) limits the names known
+ * to what the host kernel knows; "all" (ALL in add, privileged) is `current` — the runtime's own
+ * effective set (HostFeatures.currentCapabilities) — when given, else every known capability.
+ * Ambient capabilities are added to every set so they survive exec.
  */
-export function buildCapabilities(sc: LinuxContainerSecurityContext | null | undefined, capLastCap: number): OciCapabilities {
-  const all = ALL_CAPABILITIES.slice(0, capLastCap + 1);
+export function buildCapabilities(sc: LinuxContainerSecurityContext | null | undefined, capLastCap: number, current?: readonly string[]): OciCapabilities {
+  const known = ALL_CAPABILITIES.slice(0, capLastCap + 1);
+  const all = current ? known.filter((c) => current.includes(c)) : known;
   let caps: string[];
   if (sc?.privileged) caps = [...all];
   else {
@@ -34,16 +37,16 @@ export function buildCapabilities(sc: LinuxContainerSecurityContext | null | und
     if (drop.some(isAll)) caps = [];
     for (const c of add) {
       if (isAll(c)) continue;
-      const full = normalizeCapability(c, all);
+      const full = normalizeCapability(c, known);
       if (!caps.includes(full)) caps.push(full);
     }
     for (const c of drop) {
       if (isAll(c)) continue;
-      const full = normalizeCapability(c, all);
+      const full = normalizeCapability(c, known);
       caps = caps.filter((x) => x !== full);
     }
   }
-  const ambient = (sc?.capabilities?.add_ambient_capabilities ?? []).map((c) => normalizeCapability(c, all));
+  const ambient = (sc?.capabilities?.add_ambient_capabilities ?? []).map((c) => normalizeCapability(c, known));
   for (const c of ambient) if (!caps.includes(c)) caps.push(c);
   const out: OciCapabilities = { bounding: [...caps], effective: [...caps], permitted: [...caps] };
   if (ambient.length > 0) {
