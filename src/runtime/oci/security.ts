@@ -3,6 +3,7 @@
 // entries still refine it; privileged containers get every capability and no confinement.
 
 import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { CriError } from '../../cri/errors.js';
 import type { LinuxContainerSecurityContext, ProfileType, SecurityProfile } from './cri-types.js';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './defaults.js';
@@ -104,6 +105,19 @@ export async function readSeccompProfile(path: string): Promise<OciSeccomp> {
     throw CriError.invalidArgument(`seccomp profile ${path} has no defaultAction`);
   }
   return parsed as OciSeccomp;
+}
+
+/** Where relative Localhost seccomp refs are looked up (kubelet's default seccomp root); absolute refs are used as they are. */
+export const SECCOMP_ROOT = '/var/lib/kubelet/seccomp';
+
+/**
+ * The Localhost profile `sc` asks for, read from the node, for buildSpec's localhostSeccomp;
+ * undefined when it asks for another kind. Sandboxes and containers both load it this way
+ * (containerd applies the pod's profile to the sandbox container too).
+ */
+export async function loadLocalhostSeccomp(sc: LinuxContainerSecurityContext | null | undefined): Promise<OciSeccomp | undefined> {
+  const choice = seccompChoice(sc);
+  return choice.kind === 'localhost' ? readSeccompProfile(resolvePath(SECCOMP_ROOT, choice.ref)) : undefined;
 }
 
 /** The spec's linux.seccomp, or undefined for unconfined. `localhost` is the loaded Localhost profile. */
