@@ -92,6 +92,9 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
   const img = await ctx.images.find(wanted);
   if (!img) throw CriError.notFound(`image "${wanted}" is not present on this node: pull it first`);
   for (const m of config.mounts) {
+    // Image volumes (KEP-4639) are not implemented: say so with Unimplemented, the code CRI
+    // clients (critest) take for "not supported", rather than failing on the empty host_path.
+    if (m.image?.image) throw CriError.unimplemented(`mount at ${m.container_path} is an image volume (${m.image.image}): image volumes are not supported by skiff`);
     if (!path.isAbsolute(m.container_path)) throw CriError.invalidArgument(`mount container_path "${m.container_path}" must be an absolute path`);
     if (!path.isAbsolute(m.host_path)) throw CriError.invalidArgument(`mount host_path "${m.host_path}" must be an absolute path`);
   }
