@@ -6,6 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { pathExists, readTextIfAny } from '../../util/fs.js';
 import path from 'node:path';
 import { CriError } from '../../cri/errors.js';
+import { ALL_CAPABILITIES } from './defaults.js';
 import type { OciDevice } from './oci-types.js';
 
 export interface HostFeatures {
@@ -21,6 +22,19 @@ export interface HostFeatures {
   swapAccounting: boolean;
   /** The highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
   capLastCap: number;
+  /**
+   * This process's effective capabilities (CapEff of /proc/self/status): what "ALL" and
+   * privileged grant, as containerd's cap.Current(). runc cannot give a container a capability
+   * its own process lacks (a host or VM may drop some from the bounding set, as this one drops
+   * CAP_SYS_RESOURCE): asking for it fails with "unable to apply caps". Unset = every known one.
+   */
+  currentCapabilities?: readonly string[];
+}
+
+/** The capability names set in a /proc/<pid>/status capability mask (hex), by number. */
+export function capabilitiesOfMask(hex: string, capLastCap: number): string[] {
+  const mask = BigInt(`0x${hex}`);
+  return ALL_CAPABILITIES.slice(0, capLastCap + 1).filter((_, bit) => (mask >> BigInt(bit)) & 1n);
 }
 
 const readText = async (p: string): Promise<string | undefined> => (await readTextIfAny(p))?.trim();
@@ -32,6 +46,8 @@ export async function detectHostFeatures(cgroupRoot = '/sys/fs/cgroup'): Promise
   const cgroupV2 = await exists(path.join(cgroupRoot, 'cgroup.controllers'));
   const v2Controllers = cgroupV2 ? ((await readText(path.join(cgroupRoot, 'cgroup.controllers'))) ?? '').split(/\s+/) : [];
   const capLast = Number(await readText('/proc/sys/kernel/cap_last_cap'));
+  const capLastCap = Number.isInteger(capLast) && capLast > 0 ? capLast : 40;
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec((await readText('/proc/self/status')) ?? '')?.[1];
   return {
     oomScoreAdjMin: Number.isInteger(oom) ? oom : 0,
     apparmor: (await readText('/sys/module/apparmor/parameters/enabled')) === 'Y',
@@ -40,7 +56,8 @@ export async function detectHostFeatures(cgroupRoot = '/sys/fs/cgroup'): Promise
     swapAccounting: cgroupV2
       ? v2Controllers.includes('memory')
       : await exists(path.join(cgroupRoot, 'memory', 'memory.memsw.limit_in_bytes')),
-    capLastCap: Number.isInteger(capLast) && capLast > 0 ? capLast : 40,
+    capLastCap,
+    ...(capEff !== undefined ? { currentCapabilities: capabilitiesOfMask(capEff, capLastCap) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 // entries still refine it; privileged containers get every capability and no confinement.
 
 import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { CriError } from '../../cri/errors.js';
 import type { LinuxContainerSecurityContext, ProfileType, SecurityProfile } from './cri-types.js';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './defaults.js';
@@ -18,11 +19,14 @@ export function normalizeCapability(name: string, known: readonly string[] = ALL
 }
 
 /**
- * The capability sets. `capLastCap` (from /proc/sys/kernel/cap_last_cap) limits "all" to what
- * the host kernel knows. Ambient capabilities are added to every set so they survive exec.
+ * The capability sets. `capLastCap` (from /proc/sys/kernel/cap_last_cap) limits the names known
+ * to what the host kernel knows; "all" (ALL in add, privileged) is `current` — the runtime's own
+ * effective set (HostFeatures.currentCapabilities) — when given, else every known capability.
+ * Ambient capabilities are added to every set so they survive exec.
  */
-export function buildCapabilities(sc: LinuxContainerSecurityContext | null | undefined, capLastCap: number): OciCapabilities {
-  const all = ALL_CAPABILITIES.slice(0, capLastCap + 1);
+export function buildCapabilities(sc: LinuxContainerSecurityContext | null | undefined, capLastCap: number, current?: readonly string[]): OciCapabilities {
+  const known = ALL_CAPABILITIES.slice(0, capLastCap + 1);
+  const all = current ? known.filter((c) => current.includes(c)) : known;
   let caps: string[];
   if (sc?.privileged) caps = [...all];
   else {
@@ -34,16 +38,16 @@ export function buildCapabilities(sc: LinuxContainerSecurityContext | null | und
     if (drop.some(isAll)) caps = [];
     for (const c of add) {
       if (isAll(c)) continue;
-      const full = normalizeCapability(c, all);
+      const full = normalizeCapability(c, known);
       if (!caps.includes(full)) caps.push(full);
     }
     for (const c of drop) {
       if (isAll(c)) continue;
-      const full = normalizeCapability(c, all);
+      const full = normalizeCapability(c, known);
       caps = caps.filter((x) => x !== full);
     }
   }
-  const ambient = (sc?.capabilities?.add_ambient_capabilities ?? []).map((c) => normalizeCapability(c, all));
+  const ambient = (sc?.capabilities?.add_ambient_capabilities ?? []).map((c) => normalizeCapability(c, known));
   for (const c of ambient) if (!caps.includes(c)) caps.push(c);
   const out: OciCapabilities = { bounding: [...caps], effective: [...caps], permitted: [...caps] };
   if (ambient.length > 0) {
@@ -101,6 +105,19 @@ export async function readSeccompProfile(path: string): Promise<OciSeccomp> {
     throw CriError.invalidArgument(`seccomp profile ${path} has no defaultAction`);
   }
   return parsed as OciSeccomp;
+}
+
+/** Where relative Localhost seccomp refs are looked up (kubelet's default seccomp root); absolute refs are used as they are. */
+export const SECCOMP_ROOT = '/var/lib/kubelet/seccomp';
+
+/**
+ * The Localhost profile `sc` asks for, read from the node, for buildSpec's localhostSeccomp;
+ * undefined when it asks for another kind. Sandboxes and containers both load it this way
+ * (containerd applies the pod's profile to the sandbox container too).
+ */
+export async function loadLocalhostSeccomp(sc: LinuxContainerSecurityContext | null | undefined): Promise<OciSeccomp | undefined> {
+  const choice = seccompChoice(sc);
+  return choice.kind === 'localhost' ? readSeccompProfile(resolvePath(SECCOMP_ROOT, choice.ref)) : undefined;
 }
 
 /** The spec's linux.seccomp, or undefined for unconfined. `localhost` is the loaded Localhost profile. */

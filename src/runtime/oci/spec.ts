@@ -121,7 +121,7 @@ export function buildSpec(input: BuildSpecInput): BuildSpecResult {
 
   const hostname = input.hostname ?? sandbox.hostname ?? '';
   const user = resolveUser({ securityContext: sc, imageUser: input.image?.User ?? '', userDb: input.userDb });
-  const capabilities = buildCapabilities(sc, host.capLastCap);
+  const capabilities = buildCapabilities(sc, host.capLastCap, host.currentCapabilities);
   const res = buildResources(container.linux?.resources, host, input.pidsLimit);
   const dev = devices(input, privileged);
   res.resources.devices = dev.rules;

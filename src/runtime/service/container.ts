@@ -22,7 +22,7 @@ import { mountRootfs, removeRootfs, rootfsPaths } from '../images/rootfs.js';
 import { listHostDevices, lookupDevice } from '../oci/host.js';
 import type { OciDevice } from '../oci/oci-types.js';
 import type { ContainerHandle, ContainerRuntimeStatus } from '../oci/runtime.js';
-import { readSeccompProfile, seccompChoice } from '../oci/security.js';
+import { loadLocalhostSeccomp } from '../oci/security.js';
 import { buildSpec, type NamespaceRef } from '../oci/spec.js';
 import { loadUserDb } from '../oci/user.js';
 import { containerRuntime, runtimeOf, type RuntimeContext } from './context.js';
@@ -31,9 +31,6 @@ import { randomId } from './ids.js';
 import { podFiles } from './pod-files.js';
 import { infraPid, isHostIpc, isHostNetwork, isHostPid, pinPath, podNetns, sandboxReady, stopIfRunning } from './sandbox.js';
 import { dateNs, labelsMatch, nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
-
-/** Where Localhost seccomp profiles live (kubelet's default seccomp root is /var/lib/kubelet/seccomp). */
-const SECCOMP_ROOT = '/var/lib/kubelet/seccomp';
 
 function containerName(c: CreateContainerRequest['config'], sb: SandboxRecord): string {
   const name = c?.metadata?.name;
@@ -95,6 +92,9 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
   const img = await ctx.images.find(wanted);
   if (!img) throw CriError.notFound(`image "${wanted}" is not present on this node: pull it first`);
   for (const m of config.mounts) {
+    // Image volumes (KEP-4639) are not implemented: say so with Unimplemented, the code CRI
+    // clients (critest) take for "not supported", rather than failing on the empty host_path.
+    if (m.image?.image) throw CriError.unimplemented(`mount at ${m.container_path} is an image volume (${m.image.image}): image volumes are not supported by skiff`);
     if (!path.isAbsolute(m.container_path)) throw CriError.invalidArgument(`mount container_path "${m.container_path}" must be an absolute path`);
     if (!path.isAbsolute(m.host_path)) throw CriError.invalidArgument(`mount host_path "${m.host_path}" must be an absolute path`);
   }
@@ -132,7 +132,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
     const lowers = await ctx.images.snapshots.prepare({ config: img.config, layers: img.record.layers }, containerOwner(id), signal);
     const { target } = await mountRootfs({ root: ctx.root, containerId: id, lowerDirs: lowers });
     const privileged = sc?.privileged === true;
-    const choice = seccompChoice(sc);
+    const localhostSeccomp = await loadLocalhostSeccomp(sc);
     const deviceLookup: Record<string, OciDevice> = {};
     for (const d of config.devices) {
       const dev = await lookupDevice(d.host_path, d.container_path);
@@ -156,7 +156,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
       host: ctx.host,
       ...(privileged ? { hostDevices: await listHostDevices() } : {}),
       deviceLookup,
-      ...(choice.kind === 'localhost' ? { localhostSeccomp: await readSeccompProfile(path.resolve(SECCOMP_ROOT, choice.ref)) } : {}),
+      ...(localhostSeccomp ? { localhostSeccomp } : {}),
     });
     if (spec.linux?.cgroupsPath) handle.cgroupsPath = spec.linux.cgroupsPath;
     await handler.create({

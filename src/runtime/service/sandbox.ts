@@ -25,6 +25,7 @@ import type {
   PodSandboxStatusResponse,
   RunPodSandboxRequest,
 } from '../../cri/types.js';
+import { loadLocalhostSeccomp } from '../oci/security.js';
 import { buildSpec } from '../oci/spec.js';
 import type { ContainerHandle, OciRuntime } from '../oci/runtime.js';
 import { handlerOf, runtimeOf, sandboxDir, type RuntimeContext } from './context.js';
@@ -190,20 +191,19 @@ async function startInfra(ctx: RuntimeContext, rec: SandboxRecord, hostname: str
   const hostNetwork = isHostNetwork(config);
   const handler = runtimeOf(ctx, rec);
   const infra = infraHandle(rec);
+  const securityContext = {
+    readonly_rootfs: true,
+    no_new_privs: true,
+    run_as_user: config.linux?.security_context?.run_as_user ?? null,
+    seccomp: config.linux?.security_context?.seccomp ?? null,
+  };
+  const localhostSeccomp = await loadLocalhostSeccomp(securityContext);
   const { spec } = buildSpec({
     id,
     container: {
       metadata: { name: 'POD', attempt: 0 },
       command: ['/catatonit', '-P'],
-      linux: {
-        resources: { cpu_shares: 2, oom_score_adj: -998 },
-        security_context: {
-          readonly_rootfs: true,
-          no_new_privs: true,
-          run_as_user: config.linux?.security_context?.run_as_user ?? null,
-          seccomp: config.linux?.security_context?.seccomp ?? null,
-        },
-      },
+      linux: { resources: { cpu_shares: 2, oom_score_adj: -998 }, security_context: securityContext },
     },
     sandbox: config,
     rootfs: ctx.pauseRootfs,
@@ -215,6 +215,7 @@ async function startInfra(ctx: RuntimeContext, rec: SandboxRecord, hostname: str
       pid: isHostPid(config) ? 'host' : 'new',
     },
     host: ctx.host,
+    ...(localhostSeccomp ? { localhostSeccomp } : {}),
     sysctls: config.linux?.sysctls,
     hostname,
   });

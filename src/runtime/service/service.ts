@@ -174,7 +174,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     RunPodSandbox: async (req, call) => ({ pod_sandbox_id: await runPodSandbox(ctx, req, call.signal) }),
     StopPodSandbox: async (req) => {
-      const sb = sandboxOf(req.pod_sandbox_id);
+      // Idempotent (CRI): a sandbox that is already gone has nothing left to stop (critest checks this).
+      const sb = ctx.sandboxes.get(req.pod_sandbox_id);
+      if (!sb) return;
       await ctx.locks.run(sb.id, () => stopSandbox(ctx, sb));
     },
     RemovePodSandbox: async (req) => {
@@ -194,7 +196,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await ctx.locks.run(c.id, () => startContainer(ctx, c));
     },
     StopContainer: async (req) => {
-      const c = containerOf(req.container_id);
+      // Idempotent (CRI): stopping a container that is already gone is not an error.
+      const c = ctx.containers.get(req.container_id);
+      if (!c) return;
       await ctx.locks.run(c.id, () => stopContainerRecord(ctx, c, req.timeout));
     },
     RemoveContainer: async (req) => {
