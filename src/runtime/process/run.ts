@@ -17,6 +17,7 @@
 
 import { SpawnError, type ProcessBackend, type ProcessHandle, type ProcessRequest } from './backend.js';
 import { directBackend } from './direct.js';
+import { defaultSpawner } from './spawner.js';
 
 export interface RunOptions {
   /** Written to the child's stdin, which is then closed. */
@@ -32,6 +33,8 @@ export interface RunOptions {
   exitGraceMs?: number;
   /** Start the child in its own session (setsid). */
   newSession?: boolean;
+  /** Who starts the process; default processBackend(). */
+  backend?: ProcessBackend;
 }
 
 export interface RunResult {
@@ -48,16 +51,16 @@ export const DEFAULT_EXIT_GRACE_MS = 250;
 
 let chosen: ProcessBackend | undefined;
 
-/** The backend runProcess uses (chosen once, from SKIFF_SPAWNER). */
+/** The backend runProcess uses by default: chosen once, from SKIFF_SPAWNER ("off": child_process). */
 export function processBackend(): ProcessBackend {
-  chosen ??= directBackend;
+  chosen ??= process.env.SKIFF_SPAWNER === 'off' ? directBackend : defaultSpawner();
   return chosen;
 }
 
 /** Runs `command` to completion; see the contract above. */
 export async function runProcess(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   if (opts.signal?.aborted) return { code: null, signal: null, stdout: '', stderr: '', killed: 'abort' };
-  const handle = processBackend().start(request(command, args, opts, false));
+  const handle = (opts.backend ?? processBackend()).start(request(command, args, opts, false));
   const stop = watchLimits(handle, opts, () => undefined);
   try {
     const o = await handle.done;
@@ -85,7 +88,7 @@ export type SyncLineResult =
  */
 export async function runUntilSyncLine(command: string, args: readonly string[], opts: RunOptions = {}): Promise<SyncLineResult> {
   if (opts.signal?.aborted) return { kind: 'killed', reason: 'abort' };
-  const handle = processBackend().start(request(command, args, opts, true));
+  const handle = (opts.backend ?? processBackend()).start(request(command, args, opts, true));
   let gaveUp!: (r: { kind: 'killed'; reason: 'timeout' | 'abort' }) => void;
   const killed = new Promise<{ kind: 'killed'; reason: 'timeout' | 'abort' }>((r) => (gaveUp = r));
   const stop = watchLimits(handle, opts, (reason) => {
