@@ -84,7 +84,6 @@ export class Spawner implements ProcessBackend {
     proc.stdin?.on('error', () => undefined);
     proc.on('error', (e) => this.died(proc, `cannot start the process spawner (perl, from Debian's perl-base): ${e.message}`));
     proc.on('exit', (code, signal) => this.died(proc, `the process spawner (skiff-spawner, pid ${proc.pid}) exited ${signal ? `on ${signal}` : `with status ${code}`}`));
-    proc.unref();
     (proc.stdin as Socket | null)?.unref();
     return proc;
   }
@@ -105,11 +104,21 @@ export class Spawner implements ProcessBackend {
     if (this.proc === proc) proc.stdin?.write(data);
   }
 
-  /** Holds this process's event loop open while requests are in flight, and only then. */
+  /**
+   * Holds this process's event loop open while requests are in flight, and only then: through
+   * the spawner's stdout (events to come) and its process handle (so that its death, which
+   * closes stdout first, is still seen and fails the requests).
+   */
   private updateRef(): void {
-    const out = this.proc?.stdout as Socket | null | undefined;
-    if (this.pending.size > 0) out?.ref();
-    else out?.unref();
+    const proc = this.proc;
+    const out = proc?.stdout as Socket | null | undefined;
+    if (this.pending.size > 0) {
+      out?.ref();
+      proc?.ref();
+    } else {
+      out?.unref();
+      proc?.unref();
+    }
   }
 
   private onData(chunk: Buffer): void {
