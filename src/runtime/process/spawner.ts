@@ -18,6 +18,8 @@
 //   The next request starts a new spawner.
 // - The spawner does not keep this process alive while idle; a request in flight does, as a
 //   running child_process child would.
+// - Tools inherit the spawner's process attributes (umask, rlimits, cgroup, oom_score_adj),
+//   which are this process's as of the spawner's start: the runtime changes none of them later.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
@@ -83,7 +85,9 @@ export class Spawner implements ProcessBackend {
     // A dead spawner's stdin fails with EPIPE; its 'exit' (or 'error') reports the death.
     proc.stdin?.on('error', () => undefined);
     proc.on('error', (e) => this.died(proc, `cannot start the process spawner (perl, from Debian's perl-base): ${e.message}`));
-    proc.on('exit', (code, signal) => this.died(proc, `the process spawner (skiff-spawner, pid ${proc.pid}) exited ${signal ? `on ${signal}` : `with status ${code}`}`));
+    // 'close' (not 'exit'): the events it wrote before dying are read first, so a tool that did
+    // finish is reported as such.
+    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => this.died(proc, `the process spawner (skiff-spawner, pid ${proc.pid}) exited ${signal ? `on ${signal}` : `with status ${code}`}`));
     (proc.stdin as Socket | null)?.unref();
     return proc;
   }
