@@ -4,9 +4,9 @@
 //
 // Contract: every function here is idempotent where that makes sense (unmounting something that
 // is not mounted succeeds) so that cleanup paths can call them without checking first.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { runProcess, type RunResult } from './process/run.js';
 
 /** A tool exited non-zero or could not be started; `stderr` holds what it printed. */
 export class ToolError extends Error {
@@ -28,23 +28,15 @@ export interface RunToolOptions {
 }
 
 /** Runs an OS tool to completion and returns its output; throws ToolError on failure. */
-export function runTool(command: string, args: readonly string[], opts: RunToolOptions = {}): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e) => reject(new ToolError(command, args, null, e.message)));
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString();
-      const stderr = Buffer.concat(err).toString();
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new ToolError(command, args, code, stderr));
-    });
-    child.stdin.on('error', () => { /* the tool may exit before reading; its exit code tells */ });
-    child.stdin.end(opts.input ?? '');
-  });
+export async function runTool(command: string, args: readonly string[], opts: RunToolOptions = {}): Promise<{ stdout: string; stderr: string }> {
+  let r: RunResult;
+  try {
+    r = await runProcess(command, args, opts);
+  } catch (e) {
+    throw new ToolError(command, args, null, e instanceof Error ? e.message : String(e));
+  }
+  if (r.code !== 0) throw new ToolError(command, args, r.code, r.stderr);
+  return { stdout: r.stdout, stderr: r.stderr };
 }
 
 /** One line of /proc/self/mountinfo (see proc(5)); paths have their octal escapes decoded. */

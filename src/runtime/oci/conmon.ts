@@ -20,11 +20,10 @@
 // for child reaping). `--log-size-max` only truncates the file in place when it would exceed the
 // size (older lines are lost, no rotated copy), so skiff leaves rotation to kubelet.
 
-import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { CriError, GrpcStatus } from '../../cri/errors.js';
+import { runUntilSyncLine, type SyncLineResult } from '../process/run.js';
 import { runtimeMessage } from './runc.js';
 
 export interface ConmonCreateOptions {
@@ -102,14 +101,6 @@ export function parseSyncMessage(line: string): { pid: number; message?: string 
   }
 }
 
-function capture(stream: Readable | null): () => string {
-  let text = '';
-  stream?.setEncoding('utf8').on('data', (d: string) => {
-    if (text.length < MAX_CAPTURE) text += d;
-  });
-  return () => text.trim();
-}
-
 /**
  * Spawns conmon and waits until the container is created (runtime `create` done, init waiting
  * for `start`). Throws CriError with the runtime's error text when creation fails. On timeout or
@@ -120,52 +111,32 @@ export async function conmonCreate(opts: ConmonCreateOptions): Promise<ConmonCre
   if (opts.logPath) await mkdir(path.dirname(opts.logPath), { recursive: true });
 
   // fd 3 is the sync pipe; conmon's daemon keeps it open for its whole life, so only the first
-  // line matters and our end is closed right after it.
-  const child = spawn(opts.conmonPath, conmonArgs(opts), {
-    // conmon drops files such as `oom` into its working directory too: keep them in the persist dir.
-    cwd: opts.persistDir,
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    env: { ...process.env, _OCI_SYNCPIPE: '3' },
-    detached: true,
-  });
-  const stdout = capture(child.stdout);
-  const stderr = capture(child.stderr);
-  const sync = child.stdio[3] as Readable;
-
-  const outcome = await new Promise<{ pid: number; message?: string } | Error>((resolve) => {
-    let buf = '';
-    let done = false;
-    const finish = (v: { pid: number; message?: string } | Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      resolve(v);
-    };
-    const timeoutMs = opts.timeoutMs ?? 120_000;
-    const timer = setTimeout(() => finish(new CriError(GrpcStatus.DEADLINE_EXCEEDED, `container ${opts.id} was not created within ${timeoutMs} ms`)), timeoutMs);
-    const onAbort = (): void => finish(new CriError(GrpcStatus.CANCELLED, `creation of container ${opts.id} was cancelled`));
-    if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener('abort', onAbort);
-    sync.setEncoding('utf8');
-    sync.on('data', (d: string) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      const msg = parseSyncMessage(buf.slice(0, nl));
-      finish(msg ?? new CriError(GrpcStatus.INTERNAL, `conmon sent an unreadable sync message: ${buf.slice(0, nl)}`));
+  // line matters and our end is closed right after it (conmon's exit is not awaited).
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  let r: SyncLineResult;
+  try {
+    r = await runUntilSyncLine(opts.conmonPath, conmonArgs(opts), {
+      // conmon drops files such as `oom` into its working directory too: keep them in the persist dir.
+      cwd: opts.persistDir,
+      env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      newSession: true,
+      timeoutMs,
+      signal: opts.signal,
     });
-    sync.on('error', (err) => finish(new CriError(GrpcStatus.INTERNAL, `conmon sync pipe: ${err.message}`)));
-    sync.on('close', () => {
-      const why = stderr() || stdout() || 'no error output';
-      finish(new CriError(GrpcStatus.UNKNOWN, `conmon exited before the container ${opts.id} was created: ${why}`));
-    });
-    child.on('error', (err) => finish(new CriError(GrpcStatus.INTERNAL, `cannot run ${opts.conmonPath}: ${err.message}`)));
-  });
-  sync.destroy();
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-  child.unref();
+  } catch (e) {
+    throw new CriError(GrpcStatus.INTERNAL, e instanceof Error ? e.message : String(e));
+  }
+  let outcome: { pid: number; message?: string } | Error;
+  if (r.kind === 'killed') {
+    outcome = r.reason === 'timeout'
+      ? new CriError(GrpcStatus.DEADLINE_EXCEEDED, `container ${opts.id} was not created within ${timeoutMs} ms`)
+      : new CriError(GrpcStatus.CANCELLED, `creation of container ${opts.id} was cancelled`);
+  } else if (r.kind === 'exit') {
+    const why = r.stderr.slice(0, MAX_CAPTURE).trim() || r.stdout.slice(0, MAX_CAPTURE).trim() || 'no error output';
+    outcome = new CriError(GrpcStatus.UNKNOWN, `conmon exited before the container ${opts.id} was created: ${why}`);
+  } else {
+    outcome = parseSyncMessage(r.line) ?? new CriError(GrpcStatus.INTERNAL, `conmon sent an unreadable sync message: ${r.line}`);
+  }
 
   const conmonPid = await readPid(path.join(opts.persistDir, 'conmon.pid'));
   if (outcome instanceof Error) {

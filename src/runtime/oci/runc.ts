@@ -2,8 +2,10 @@
 // commands): every call is `<binary> --root <root> [global args] <command> ...` with explicit
 // arguments, and a failure carries the runtime's own stderr.
 
-import { spawn } from 'node:child_process';
 import { CriError, GrpcStatus } from '../../cri/errors.js';
+import { runProcess, type RunResult } from '../process/run.js';
+
+export type { RunResult };
 
 /** `runc state` output. */
 export interface RuncState {
@@ -17,13 +19,6 @@ export interface RuncState {
   /** RFC 3339 creation time (runc; runsc leaves it out). */
   created?: string;
   annotations?: Record<string, string>;
-}
-
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
 }
 
 /** Signal names and numbers `kill` accepts: "TERM", "SIGTERM", "15". */
@@ -64,41 +59,16 @@ export class RuncCli {
     return [`--root=${this.root}`, ...this.globalArgs];
   }
 
-  /** Runs one command and collects its output; never throws for a non-zero exit. */
-  run(args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, [...this.baseArgs, ...args], { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      // Both are pipes (stdio above); the null checks only satisfy the conditional stdio type.
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
-      child.on('error', (err) => {
-        if (timer) clearTimeout(timer);
-        reject(new CriError(GrpcStatus.INTERNAL, `cannot run ${this.binary}: ${err.message}`));
-      });
-      // Normally 'close' (output drained) follows 'exit' at once. But a runtime may leave a
-      // helper holding our pipes (runsc starts a gofer per container that inherits them), so
-      // after 'exit' the output gets a short grace to drain and then the pipes are dropped.
-      let done = false;
-      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-        if (done) return;
-        done = true;
-        if (timer) clearTimeout(timer);
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        resolve({ code, signal, stdout, stderr });
-      };
-      child.on('close', finish);
-      child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 250).unref());
-      if (child.stdin) {
-        // The runtime may exit without reading its input (e.g. on an early error): that EPIPE is
-        // not ours to report — its exit status and stderr are.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(opts.input);
-      }
-    });
+  /**
+   * Runs one command and collects its output; never throws for a non-zero exit. The output gets
+   * runProcess's short grace after the exit: runsc leaves a gofer per container holding our pipes.
+   */
+  async run(args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+    try {
+      return await runProcess(this.binary, [...this.baseArgs, ...args], opts);
+    } catch (e) {
+      throw new CriError(GrpcStatus.INTERNAL, e instanceof Error ? e.message : String(e));
+    }
   }
 
   /** Runs a command that must succeed; a failure throws with the runtime's message. */

@@ -11,10 +11,10 @@
 // - A plugin that outlives `timeoutMs` or the abort signal is killed (by its own PID) and the call
 //   fails; CNI plugins are short-lived, so a hang is a bug worth surfacing.
 
-import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonObject } from '../../network/cni-config.js';
+import { runProcess, type RunResult } from '../process/run.js';
 
 export const DEFAULT_CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
 export const DEFAULT_PLUGIN_TIMEOUT_MS = 120_000;
@@ -110,9 +110,18 @@ export async function invokePlugin(inv: PluginInvocation): Promise<JsonObject | 
     env.CNI_IFNAME = inv.ifName;
     env.CNI_ARGS = inv.args.map(([k, v]) => `${k}=${v}`).join(';');
   }
-  const { exitCode, signal, stdout, stderr, spawnError } = await run(binary, env, JSON.stringify(inv.config), inv.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS, inv.signal);
   const fail = (code: number, msg: string, details: string): CniPluginError => new CniPluginError(inv.type, inv.network, inv.command, code, msg, details);
-  if (spawnError !== undefined) throw fail(0, `cannot run ${binary}: ${spawnError.message}`, '');
+  const timeoutMs = inv.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
+  let r: RunResult;
+  try {
+    r = await runProcess(binary, [], { env, input: JSON.stringify(inv.config), timeoutMs, signal: inv.signal });
+  } catch (e) {
+    throw fail(0, e instanceof Error ? e.message : String(e), '');
+  }
+  const { code: exitCode, signal, stdout } = r;
+  // Why we killed it goes first in the details, before what the plugin printed.
+  const reason = r.killed === 'timeout' ? `timed out after ${timeoutMs} ms` : r.killed === 'abort' ? 'cancelled' : undefined;
+  const stderr = reason === undefined ? r.stderr : `${reason}${r.stderr ? `; stderr: ${r.stderr}` : ''}`;
   if (exitCode !== 0) {
     const parsed = tryParse(stdout);
     if (parsed !== undefined && typeof parsed.msg === 'string') {
@@ -120,55 +129,13 @@ export async function invokePlugin(inv: PluginInvocation): Promise<JsonObject | 
       const details = typeof parsed.details === 'string' ? parsed.details : '';
       throw fail(code, parsed.msg, details || stderr.trim());
     }
-    const how = signal !== null ? `was killed by ${signal}` : `exited with status ${exitCode}`;
+    const how = signal !== null ? `was killed by ${signal}` : exitCode !== null ? `exited with status ${exitCode}` : 'was not started';
     throw fail(0, `${binary} ${how}`, (stderr.trim() || stdout.trim()).slice(0, 4000));
   }
   if (stdout.trim() === '') return undefined;
   const parsed = tryParse(stdout);
   if (parsed === undefined) throw fail(6, 'plugin printed output that is not a JSON object', stdout.slice(0, 4000));
   return parsed;
-}
-
-interface RunOutcome {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  spawnError?: Error;
-}
-
-function run(binary: string, env: NodeJS.ProcessEnv, stdin: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<RunOutcome> {
-  return new Promise((resolve) => {
-    const child = spawn(binary, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let settled = false;
-    let reason: string | undefined;
-    const kill = (why: string): void => {
-      reason = why;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => kill(`timed out after ${timeoutMs} ms`), timeoutMs);
-    const onAbort = (): void => kill('cancelled');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) onAbort();
-    const finish = (o: RunOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (reason !== undefined && o.spawnError === undefined) o.stderr = `${reason}${o.stderr ? `; stderr: ${o.stderr}` : ''}`;
-      resolve(o);
-    };
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    // A plugin that exits before reading stdin makes the write fail with EPIPE; its exit status
-    // tells the real story.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-    child.on('error', (e) => finish({ exitCode: null, signal: null, stdout, stderr, spawnError: e }));
-    child.on('close', (exitCode, sig) => finish({ exitCode, signal: sig, stdout, stderr }));
-  });
 }
 
 function tryParse(text: string): JsonObject | undefined {

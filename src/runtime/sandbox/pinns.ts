@@ -12,10 +12,10 @@
 // failure every namespace this call mounted is unmounted and its file removed again, and the
 // error carries the shell's stderr (which names the sysctl that could not be written).
 
-import { spawn } from 'node:child_process';
 import { open, unlink } from 'node:fs/promises';
 import { CriError } from '../../cri/errors.js';
 import { isMountPoint, unmount } from '../mount.js';
+import { runProcess } from '../process/run.js';
 
 export type PinnedKind = 'net' | 'ipc' | 'uts';
 
@@ -57,14 +57,9 @@ export async function unpin(files: readonly string[]): Promise<void> {
   }
 }
 
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed (exit ${code ?? 'signal'}): ${stderr.trim() || 'no output'}`))));
-  });
+async function run(command: string, args: string[]): Promise<void> {
+  const { code, stderr } = await runProcess(command, args);
+  if (code !== 0) throw new Error(`${command} failed (exit ${code ?? 'signal'}): ${stderr.trim() || 'no output'}`);
 }
 
 // Which namespace a sysctl lives in, as the kernel (and runc's validation) has it: only these are
