@@ -27,7 +27,7 @@ import { buildBusyboxImage, type BuiltImage } from '../scripts/build-test-image.
 import { startRegistry, type LocalRegistry } from '../test/helpers/registry.js';
 import { startContainerdTarget } from './cri/containerd.js';
 import { BENCH_IMAGE, densityPhase, pullPhase, removePods, startPhase, type BenchPod, type DensityResult, type PullResult, type StartResult } from './cri/phases.js';
-import { procMemory } from './cri/proc.js';
+import { sumMemory, withChildren } from './cri/proc.js';
 import { startSkiffTarget, type BenchTarget } from './cri/target.js';
 import { arg, log, num, writeResults, runMain } from './cli.js';
 
@@ -59,7 +59,7 @@ async function benchRuntimes(targets: BenchTarget[], images: Images, opts: { pod
     const v = await t.client.version({});
     out.set(t, { runtime: t.name, version: `${v.runtime_name} ${v.runtime_version}` });
     // Freshly started, before any pull or pod.
-    idle.set(t, procMemory(t.runtimePid()).rssBytes);
+    idle.set(t, sumMemory(withChildren(t.runtimePid())).rssBytes);
   }
   if (opts.phases.has('pull')) {
     log(`pull of ${(images.padBytes / 1e6).toFixed(1)} MB x${opts.pullReps} on ${targets.map((t) => t.name).join(', ')}`);
@@ -109,7 +109,7 @@ function printTable(results: RuntimeResult[]): void {
     const d = r.density;
     if (d) lines.push(`| ${r.runtime.padEnd(10)} | ${pad(d.pods, 5)} | ${pad(d.runtimeIdleRssMiB, 20)} | ${pad(d.runtimeRssMiB, 11)} | ${pad(d.runtimePssMiB, 11)} | ${d.helper.padEnd(23)} | ${pad(d.helperProcesses, 5)} | ${pad(d.helperRssPerPodMiB, 14)} | ${pad(d.helperPssPerPodMiB, 14)} | ${pad(d.helperUssPerPodMiB, 14)} |`);
   }
-  lines.push('target: <= 1 MB per pod. RSS counts shared library pages in every process; PSS divides them among the processes sharing them; USS is private pages only');
+  lines.push('target: <= 1 MB per pod. Runtime = its process and the children it keeps (skiff: the tool spawner). RSS counts shared library pages in every process; PSS divides them among the processes sharing them; USS is private pages only');
   lines.push('', 'pull: cold pull from the local registry (image removed before each)');
   lines.push('| runtime    |    MB | reps | median s | MB/s  | all s');
   lines.push('|---|---|---|---|---|---|');

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import type { ContainerConfig, Input, PodSandboxConfig } from '../../src/cri/types.js';
-import { mib, procMemory, sumMemory } from './proc.js';
+import { mib, sumMemory, withChildren } from './proc.js';
 import type { BenchTarget } from './target.js';
 
 const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`);
@@ -159,7 +159,7 @@ export async function startPhase(
 
 export interface DensityResult {
   pods: number;
-  /** RSS of the runtime right after it started (before pulls and pods). */
+  /** RSS of the runtime (with its child processes, as below) right after it started (before pulls and pods). */
   runtimeIdleRssMiB: number;
   runtimeRssMiB: number;
   runtimePssMiB: number;
@@ -177,7 +177,8 @@ export interface DensityResult {
 export async function densityPhase(target: BenchTarget, pods: number, idleRssBytes: number): Promise<DensityResult> {
   // Let start-up allocations settle (GC in node, shims finishing their own start).
   await new Promise((r) => setTimeout(r, 3000));
-  const rt = procMemory(target.runtimePid());
+  // The runtime with the processes it keeps beside it (skiff's tool spawner; containerd has none).
+  const rt = sumMemory(withChildren(target.runtimePid()));
   const helpers = target.helperPids();
   const h = sumMemory(helpers);
   return {

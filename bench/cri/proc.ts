@@ -69,4 +69,20 @@ export function findProcesses(commPrefix: string, cmdlineContains: string): numb
   return out;
 }
 
+/** `pid` and its direct children: a runtime with the helpers it keeps (skiff's process spawner). */
+export function withChildren(pid: number): number[] {
+  const out = [pid];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces, so split after its closing parenthesis.
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
 export const mib = (bytes: number): number => Math.round((bytes / 1048576) * 100) / 100;
