@@ -41,6 +41,8 @@ export interface StorePullOptions {
   auth?: RegistryCredentials;
   onProgress?: (p: PullProgress) => void;
   signal?: AbortSignal;
+  /** Parallel blob downloads; default 3. */
+  concurrency?: number;
 }
 
 export class ImageStore {
@@ -80,13 +82,55 @@ export class ImageStore {
     await this.snapshots.prepare({ config: { rootfs: { diff_ids: diffIds } }, layers: r.layers }, imageOwner(imageId(r)), signal);
   }
 
-  /** Pulls `ref` (see pullImage) and unpacks it. */
+  /**
+   * Pulls `ref` (see pullImage) and unpacks it: each layer as soon as its blob is stored and
+   * verified and the layers below it are unpacked, while the upper layers still download.
+   */
   async pull(ref: string, opts: StorePullOptions = {}): Promise<{ pulled: PulledImage; record: ImageRecord }> {
-    const pulled = await pullImage(ref, { root: this.root, store: this.content, images: this.records, client: this.client, ...opts });
+    // One latch per layer: opened when its blob is stored, or failed with the pull's error.
+    const latches = new Map<number, { promise: Promise<void>; open: () => void; fail: (e: unknown) => void }>();
+    let failure: { error: unknown } | undefined;
+    const latch = (i: number): Promise<void> => {
+      if (failure) return Promise.reject(failure.error);
+      let l = latches.get(i);
+      if (!l) {
+        let open!: () => void;
+        let fail!: (e: unknown) => void;
+        const promise = new Promise<void>((res, rej) => ((open = res), (fail = rej)));
+        promise.catch(() => undefined); // failed before anyone waits: not an unhandled rejection
+        l = { promise, open, fail };
+        latches.set(i, l);
+      }
+      return l.promise;
+    };
+    let unpacking: Promise<unknown> | undefined;
+    let pulled: PulledImage;
+    try {
+      pulled = await pullImage(ref, {
+        root: this.root,
+        store: this.content,
+        images: this.records,
+        client: this.client,
+        ...opts,
+        onConfig: (config, descriptor, layers) => {
+          unpacking = this.snapshots.prepare({ config, layers }, imageOwner(descriptor.digest), opts.signal, latch);
+          unpacking.catch(() => undefined); // awaited below; a failure here must not go unhandled meanwhile
+        },
+        onLayerStored: (i) => {
+          void latch(i);
+          latches.get(i)?.open();
+        },
+      });
+    } catch (err) {
+      failure = { error: err };
+      for (const l of latches.values()) l.fail(err);
+      await unpacking?.catch(() => undefined);
+      throw err;
+    }
     const record = await this.records.get(pulled.manifestDigest);
     if (record === undefined) throw new Error(`pull ${pulled.name}: the image record of ${pulled.manifestDigest} vanished`);
     this.configs.set(imageId(record), pulled.config);
-    await this.unpack(record, pulled.config.rootfs.diff_ids, opts.signal);
+    await (unpacking ?? this.unpack(record, pulled.config.rootfs.diff_ids, opts.signal));
     return { pulled, record };
   }
 

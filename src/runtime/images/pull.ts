@@ -58,6 +58,13 @@ export interface PullOptions {
   /** Parallel blob downloads; default 3. */
   concurrency?: number;
   platform?: PlatformWanted;
+  /**
+   * Told as soon as the image's config is stored (its layers still downloading), and of each
+   * layer once its blob is stored and verified (by index in the manifest): what lets the caller
+   * unpack lower layers while upper ones download. Calls may come in any layer order.
+   */
+  onConfig?: (config: ImageConfig, descriptor: Descriptor, layers: readonly Descriptor[]) => void;
+  onLayerStored?: (index: number) => void;
   /** Shared instances (connections, tokens, the index lock); created per pull when absent. */
   client?: RegistryClient;
   store?: ContentStore;
@@ -131,10 +138,16 @@ export async function pullImage(reference: string | ImageReference, opts: PullOp
 
     const fetched = { blobs: 0, bytes: 0 };
     const jobs = [
-      { desc: manifest.config, kind: 'config' as const },
-      ...manifest.layers.map((desc) => ({ desc, kind: 'layer' as const })),
+      { desc: manifest.config, kind: 'config' as const, index: -1 },
+      ...manifest.layers.map((desc, index) => ({ desc, kind: 'layer' as const, index })),
     ];
-    await runBounded(jobs, opts.concurrency ?? 3, signal, async ({ desc, kind }, jobSignal) => {
+    let config: ImageConfig | undefined;
+    const stored = async (kind: 'config' | 'layer', index: number): Promise<void> => {
+      if (kind === 'layer') return opts.onLayerStored?.(index);
+      config = parseImageConfig(await store.get(manifest.config.digest), manifest.layers.length, `image config ${manifest.config.digest}`);
+      opts.onConfig?.(config, manifest.config, manifest.layers);
+    };
+    await runBounded(jobs, opts.concurrency ?? 3, signal, async ({ desc, kind, index }, jobSignal) => {
       const progress = (done: number, status: PullProgress['status']): void =>
         opts.onProgress?.({ reference: name, digest: desc.digest, kind, mediaType: desc.mediaType, done, total: desc.size, status });
       // One promise per blob and store, set synchronously: a concurrent pull of the same blob
@@ -159,16 +172,16 @@ export async function pullImage(reference: string | ImageReference, opts: PullOp
       }
       if (!(await job)) {
         progress(desc.size, 'exists');
-        return;
+        return stored(kind, index);
       }
       if (mine) {
         fetched.blobs++;
         fetched.bytes += desc.size;
       }
       progress(desc.size, 'done');
+      return stored(kind, index);
     });
-
-    const config = parseImageConfig(await store.get(manifest.config.digest), manifest.layers.length, `image config ${manifest.config.digest}`);
+    if (config === undefined) throw new Error(`pull ${name}: the config ${manifest.config.digest} was not read`);
     const names = [...(tagName(ref) !== undefined ? [tagName(ref) as string] : []), digestName(ref, top.value.digest)];
     const size = current.bytes.length + manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0);
     const rec = await images.add(

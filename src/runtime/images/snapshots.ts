@@ -199,9 +199,10 @@ export class Snapshotter {
   /**
    * Ensures every snapshot of the image's chain exists (unpacking missing layers, bottom up) and
    * records `owner` on each. Returns the overlay lowerdirs, top layer first. On failure the owner
-   * is removed again from the snapshots this call added it to.
+   * is removed again from the snapshots this call added it to. `layerReady(i)`, when given, is
+   * awaited before layer i is unpacked (its blob may still be downloading).
    */
-  async prepare(image: UnpackableImage, owner: string, signal?: AbortSignal): Promise<string[]> {
+  async prepare(image: UnpackableImage, owner: string, signal?: AbortSignal, layerReady?: (index: number) => Promise<void>): Promise<string[]> {
     await this.load();
     const diffIds = image.config.rootfs.diff_ids;
     if (diffIds.length !== image.layers.length) {
@@ -213,6 +214,7 @@ export class Snapshotter {
     try {
       for (let i = 0; i < chain.length; i++) {
         signal?.throwIfAborted();
+        if (layerReady && !this.index.has(chain[i])) await layerReady(i);
         await this.ensure(chain, i, diffIds[i], image.layers[i], signal);
         await this.locked(async () => {
           const info = this.index.get(chain[i]) as SnapshotInfo; // pinned since ensure(): still there
