@@ -9,11 +9,8 @@
 //   CNI-HOSTPORT-SETMARK, CNI-HOSTPORT-MASQ and their jumps from PREROUTING, OUTPUT, POSTROUTING.
 // Both IPv4 (iptables) and IPv6 (ip6tables) tables are looked at.
 
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-
-const execFileP = promisify(execFile);
+import { runTool } from '../mount.js';
 
 export const HOSTPORT_CHAINS = ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPORT-MASQ'] as const;
 
@@ -29,7 +26,7 @@ export function attachmentChains(network: string, containerId: string): { masq: 
 /** `iptables-save -t nat` lines; empty when the nat table does not exist. */
 export async function natRules(family: Family = 'iptables'): Promise<string[]> {
   // Without -t, *-save lists only tables that exist (and does not create an empty nat table).
-  const { stdout } = await execFileP(`${family}-save`, [], { maxBuffer: 64 << 20 });
+  const { stdout } = await runTool(`${family}-save`, []);
   const lines = stdout.split('\n');
   const start = lines.indexOf('*nat');
   if (start < 0) return [];
@@ -65,12 +62,12 @@ export async function removeIdleHostportChains(): Promise<Family[]> {
     for (const line of rules) {
       const m = /^-A (PREROUTING|OUTPUT|POSTROUTING) (.*-j (CNI-HOSTPORT-[A-Z]+))$/.exec(line);
       if (m === null) continue;
-      await execFileP(family, ['-w', '-t', 'nat', '-D', m[1] as string, ...splitRule(m[2] as string)]);
+      await runTool(family, ['-w', '-t', 'nat', '-D', m[1] as string, ...splitRule(m[2] as string)]);
     }
     for (const chain of HOSTPORT_CHAINS) {
       if (!rules.some((l) => l.startsWith(`:${chain} `))) continue;
-      await execFileP(family, ['-w', '-t', 'nat', '-F', chain]);
-      await execFileP(family, ['-w', '-t', 'nat', '-X', chain]);
+      await runTool(family, ['-w', '-t', 'nat', '-F', chain]);
+      await runTool(family, ['-w', '-t', 'nat', '-X', chain]);
     }
     cleaned.push(family);
   }

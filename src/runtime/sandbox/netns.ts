@@ -15,14 +15,12 @@
 // - CNI DEL must run BEFORE remove(): the bridge plugin finds the addresses whose masquerade rules
 //   it must delete by looking inside the namespace.
 
-import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { asObject, asString, isErrno, isValidRecordId, RecordStore } from './records.js';
 import { pinNamespaces, type PinPaths, type ProcSysWrites } from './pinns.js';
-
-const execFileP = promisify(execFile);
+import { readMountInfo, runTool } from '../mount.js';
 
 export const DEFAULT_NETNS_DIR = '/run/skiff/netns';
 
@@ -121,7 +119,7 @@ export class NetnsManager {
     const path = this.pathOf(name);
     if (await isNsMount(path)) {
       try {
-        await execFileP('umount', ['--lazy', path]);
+        await runTool('umount', ['--lazy', path]);
       } catch (e) {
         // Raced with another remover: fine if it is gone now.
         if (await isNsMount(path)) throw new NetnsError(`cannot unmount network namespace ${name} at ${path}: ${commandError(e)}`, name);
@@ -198,28 +196,11 @@ export function spawnInNetns(path: string, argv: string[], options: SpawnOptions
 
 /** Mount points of nsfs mounts in this process's mount namespace. */
 export async function nsMounts(): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    // "<id> <parent> <maj:min> <root> <mount point> <options> [optional...] - <fstype> <source> <super>"
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fstype = line.slice(sep + 3).split(' ')[0];
-    if (fstype !== 'nsfs') continue;
-    const fields = line.slice(0, sep).split(' ');
-    const mountPoint = fields[4];
-    if (mountPoint !== undefined) out.push(unescapeMountinfo(mountPoint));
-  }
-  return out;
+  return (await readMountInfo()).filter((m) => m.fsType === 'nsfs').map((m) => m.mountPoint);
 }
 
 async function isNsMount(path: string): Promise<boolean> {
   return (await nsMounts()).includes(path);
-}
-
-/** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
-function unescapeMountinfo(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 
 function commandError(e: unknown): string {
