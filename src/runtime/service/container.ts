@@ -25,12 +25,13 @@ import type { ContainerHandle, ContainerRuntimeStatus } from '../oci/runtime.js'
 import { loadLocalhostSeccomp } from '../oci/security.js';
 import { buildSpec, type NamespaceRef } from '../oci/spec.js';
 import { loadUserDb } from '../oci/user.js';
-import { containerRuntime, runtimeOf, type RuntimeContext } from './context.js';
+import { containerRuntime, filterContainers, runtimeOf, type RuntimeContext } from './context.js';
 import type { ResolvedImage } from '../images/image-store.js';
 import { randomId } from './ids.js';
 import { podFiles } from './pod-files.js';
 import { infraPid, isHostIpc, isHostNetwork, isHostPid, pinPath, podNetns, sandboxReady, stopIfRunning } from './sandbox.js';
-import { dateNs, labelsMatch, nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
+import { forgetStats } from './stats.js';
+import { dateNs, nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
 
 function containerName(c: CreateContainerRequest['config'], sb: SandboxRecord): string {
   const name = c?.metadata?.name;
@@ -120,7 +121,6 @@ export async function createContainer(ctx: RuntimeContext, req: CreateContainerR
     phase: 'creating',
     handle,
     ...(img.config.config?.StopSignal ? { stopSignal: img.config.config.StopSignal } : {}),
-    ...(logPath ? { logPath } : {}),
   };
   try {
     await ctx.containerStore.put(id, rec);
@@ -198,7 +198,7 @@ export async function stopContainerRecord(ctx: RuntimeContext, rec: ContainerRec
   await stopIfRunning(containerRuntime(ctx, rec), rec.handle, timeoutSeconds, { signal: rec.stopSignal, started: rec.phase === 'started' });
 }
 
-/** Removes whatever of the container exists: runtime container, rootfs, snapshot claims, files, record, name. */
+/** Removes whatever of the container exists: runtime container, rootfs, snapshot claims, files, record, name, CPU sample. */
 export async function removeContainerResources(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
   const sb = ctx.sandboxes.get(rec.sandboxId);
   const handler = ctx.handlers.get(sb?.handler ?? ctx.defaultHandler);
@@ -207,10 +207,11 @@ export async function removeContainerResources(ctx: RuntimeContext, rec: Contain
   await ctx.images.snapshots.release(containerOwner(rec.id));
   await rm(rec.handle.bundle, { recursive: true, force: true });
   // The CRI log goes with the container, as containerd removes it.
-  if (rec.logPath) await rm(rec.logPath, { force: true });
+  if (rec.handle.logPath) await rm(rec.handle.logPath, { force: true });
   await ctx.containerStore.delete(rec.id);
   ctx.containers.delete(rec.id);
   ctx.containers.release(rec.name, rec.id);
+  forgetStats(rec.handle.cgroupsPath);
 }
 
 const CRI_STATE: Record<ContainerRuntimeStatus['state'], CriContainerState> = {
@@ -225,8 +226,9 @@ const CRI_STATE: Record<ContainerRuntimeStatus['state'], CriContainerState> = {
 async function quickState(ctx: RuntimeContext, rec: ContainerRecord): Promise<CriContainerState> {
   if (rec.phase === 'creating') return 'CONTAINER_UNKNOWN';
   const handler = containerRuntime(ctx, rec);
-  if (await handler.exitInfo(rec.handle)) return 'CONTAINER_EXITED';
-  if (rec.phase === 'created') return CRI_STATE[(await handler.status(rec.handle)).state];
+  // Never started: only the runtime tells created from gone (unless conmon already recorded an exit).
+  if (rec.phase === 'created') return (await handler.exitInfo(rec.handle)) ? 'CONTAINER_EXITED' : CRI_STATE[(await handler.status(rec.handle)).state];
+  // runningPid reads conmon's exit file first itself.
   return (await handler.runningPid(rec.handle)) !== undefined ? 'CONTAINER_RUNNING' : 'CONTAINER_EXITED';
 }
 
@@ -253,7 +255,7 @@ export async function containerStatus(ctx: RuntimeContext, rec: ContainerRecord,
       labels: c.labels,
       annotations: c.annotations,
       mounts: c.mounts,
-      log_path: rec.logPath ?? '',
+      log_path: rec.handle.logPath ?? '',
       resources: { linux: rec.resources ?? c.linux?.resources ?? null },
     },
   };
@@ -276,16 +278,7 @@ export async function containerStatus(ctx: RuntimeContext, rec: ContainerRecord,
 
 export async function listContainers(ctx: RuntimeContext, req: ListContainersRequest): Promise<Input<ListContainersResponse>> {
   const f = req.filter;
-  let recs = ctx.containers.values().filter((r) => r.phase !== 'creating');
-  if (f?.id) {
-    const id = ctx.containers.tryResolve(f.id);
-    recs = recs.filter((r) => r.id === id);
-  }
-  if (f?.pod_sandbox_id) {
-    const sid = ctx.sandboxes.tryResolve(f.pod_sandbox_id);
-    recs = recs.filter((r) => r.sandboxId === sid);
-  }
-  recs = recs.filter((r) => labelsMatch(r.config.labels, f?.label_selector));
+  const recs = filterContainers(ctx, f, (r) => r.phase !== 'creating');
   const containers: Input<Container>[] = [];
   for (const r of recs) {
     const state = await quickState(ctx, r);

@@ -12,7 +12,7 @@ import type { PodNetworkManager } from '../sandbox/cni-pod.js';
 import type { NetnsManager } from '../sandbox/netns.js';
 import type { RecordStore } from '../sandbox/records.js';
 import type { KeyedLock } from '../../util/keyed-lock.js';
-import type { IdIndex, ContainerRecord, SandboxRecord } from './state.js';
+import { labelsMatch, type IdIndex, type ContainerRecord, type SandboxRecord } from './state.js';
 
 export interface RuntimeContext {
   /** Persistent root (`--root`): images, snapshots, records, container dirs. */
@@ -61,4 +61,31 @@ export function containerRuntime(ctx: RuntimeContext, c: ContainerRecord): OciRu
 
 export function sandboxDir(root: string, id: string): string {
   return path.join(root, 'sandboxes', id);
+}
+
+/** What the CRI list filters share: an id (or unique prefix), labels, and for containers a sandbox id. */
+interface ListFilter {
+  id?: string;
+  pod_sandbox_id?: string;
+  label_selector?: Record<string, string>;
+}
+
+/** The ids a filter field selects: undefined = any; an unknown or ambiguous prefix selects none (as containerd's lists). */
+function wanted<T>(index: IdIndex<T>, idOrPrefix: string | undefined): (id: string) => boolean {
+  if (!idOrPrefix) return () => true;
+  const id = index.tryResolve(idOrPrefix);
+  return (x) => x === id;
+}
+
+/** The containers `keep` accepts that a CRI list filter (ListContainers, ListContainerStats) selects. */
+export function filterContainers(ctx: RuntimeContext, f: ListFilter | null | undefined, keep: (c: ContainerRecord) => boolean): ContainerRecord[] {
+  const id = wanted(ctx.containers, f?.id);
+  const sandbox = wanted(ctx.sandboxes, f?.pod_sandbox_id);
+  return ctx.containers.values().filter((c) => keep(c) && id(c.id) && sandbox(c.sandboxId) && labelsMatch(c.config.labels, f?.label_selector));
+}
+
+/** The sandboxes `keep` accepts that a CRI list filter (ListPodSandbox, ListPodSandboxStats) selects. */
+export function filterSandboxes(ctx: RuntimeContext, f: ListFilter | null | undefined, keep: (s: SandboxRecord) => boolean): SandboxRecord[] {
+  const id = wanted(ctx.sandboxes, f?.id);
+  return ctx.sandboxes.values().filter((s) => keep(s) && id(s.id) && labelsMatch(s.config.labels, f?.label_selector));
 }

@@ -55,10 +55,11 @@ export async function pull(ctx: RuntimeContext, spec: ImageSpec | null, auth: Au
 
 function imageMessage(img: ResolvedImage): Input<Image> {
   const r = img.record;
+  const { tags, digests } = splitNames(r);
   const out: Input<Image> = {
     id: r.config.digest,
-    repo_tags: splitNames(r).tags,
-    repo_digests: splitNames(r).digests,
+    repo_tags: tags,
+    repo_digests: digests,
     size: r.size,
     spec: { image: r.config.digest },
   };

@@ -28,12 +28,12 @@ import type {
 import { loadLocalhostSeccomp } from '../oci/security.js';
 import { buildSpec } from '../oci/spec.js';
 import type { ContainerHandle, OciRuntime } from '../oci/runtime.js';
-import { handlerOf, runtimeOf, sandboxDir, type RuntimeContext } from './context.js';
+import { filterSandboxes, handlerOf, runtimeOf, sandboxDir, type RuntimeContext } from './context.js';
 import { addHostsEntry, mountShm, podFiles, writePodFiles } from './pod-files.js';
 import { pinNamespaces, sysctlWrites, type PinnedKind } from '../sandbox/pinns.js';
 import { unmountAllUnder } from '../mount.js';
 import { allSettledOrThrow } from '../../util/settle.js';
-import { labelsMatch, nowNs, type SandboxRecord } from './state.js';
+import { nowNs, type SandboxRecord } from './state.js';
 import { randomId } from './ids.js';
 import { removeContainerResources, stopContainerRecord } from './container.js';
 
@@ -78,15 +78,12 @@ export function pinPath(rec: SandboxRecord, kind: 'ipc' | 'uts'): string {
   return path.join(rec.dir, `ns-${kind}`);
 }
 
-/** The namespaces a pinned sandbox makes, and the hostname and sysctl writes inside them. */
-function pinPlan(rec: SandboxRecord, hostname: string): { paths: { ipc?: string; uts?: string }; writes: [string, string][] } {
-  const c = rec.config;
+/** Where a pinned sandbox's own IPC and UTS namespaces are (the network's is the netns manager's). */
+function pinPaths(rec: SandboxRecord): { ipc?: string; uts?: string } {
+  const own = ownNamespaces(rec.config);
   const paths: { ipc?: string; uts?: string } = {};
-  if (!isHostNetwork(c)) paths.uts = pinPath(rec, 'uts');
-  if (!isHostIpc(c)) paths.ipc = pinPath(rec, 'ipc');
-  const writes = sysctlWrites(c.linux?.sysctls, ownNamespaces(c));
-  if (paths.uts) writes.unshift(['kernel/hostname', hostname]);
-  return { paths, writes };
+  for (const k of ['ipc', 'uts'] as const) if (own.has(k)) paths[k] = pinPath(rec, k);
+  return paths;
 }
 
 /** The namespaces of its own a pod gets (the UTS namespace follows the network's, as upstream). */
@@ -127,7 +124,7 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
   const name = sandboxName(config);
   const handler = handlerOf(ctx, req.runtime_handler);
   // Checked up front so that a bad sysctl is InvalidArgument before anything is made.
-  sysctlWrites(config.linux?.sysctls, ownNamespaces(config));
+  const sysctls = sysctlWrites(config.linux?.sysctls, ownNamespaces(config));
   const id = randomId();
   ctx.sandboxes.reserve(name, id);
   const rec: SandboxRecord = {
@@ -146,7 +143,9 @@ export async function runPodSandbox(ctx: RuntimeContext, req: RunPodSandboxReque
     ctx.sandboxes.set(id, rec);
     const hostNetwork = isHostNetwork(config);
     const hostname = await writePodFiles({ dir: rec.dir, hostNetwork, hostname: config.hostname, dns: config.dns_config });
-    const pins = rec.pinned ? pinPlan(rec, hostname) : undefined;
+    // Pinned: the namespaces with, written inside them, the hostname (in a UTS namespace of its own) and the sysctls.
+    const paths = pinPaths(rec);
+    const pins = rec.pinned ? { paths, writes: [...(paths.uts ? [['kernel/hostname', hostname] as [string, string]] : []), ...sysctls] } : undefined;
     // What follows is undone by removeSandboxResources from the record alone (every step is
     // idempotent), so the record written above is all a crash needs. The shm mount and the
     // namespaces are independent: made side by side, and both settled before any rollback.
@@ -230,10 +229,18 @@ export async function infraPid(ctx: RuntimeContext, rec: SandboxRecord): Promise
   return runtimeOf(ctx, rec).runningPid(infraHandle(rec));
 }
 
-/** Ready until stopped — and, with an infra container, while it runs (kubelet recreates a pod whose infra died). */
+/**
+ * The infra pid (while it runs) and readiness, from one look at conmon's files: a sandbox is
+ * ready until stopped — and, with an infra container, while it runs (kubelet recreates a pod
+ * whose infra died).
+ */
+export async function sandboxLiveness(ctx: RuntimeContext, rec: SandboxRecord): Promise<{ ready: boolean; infraPid: number | undefined }> {
+  const pid = await infraPid(ctx, rec);
+  return { ready: rec.phase === 'ready' && (rec.pinned === true || pid !== undefined), infraPid: pid };
+}
+
 export async function sandboxReady(ctx: RuntimeContext, rec: SandboxRecord): Promise<boolean> {
-  if (rec.phase !== 'ready') return false;
-  return rec.pinned === true || (await infraPid(ctx, rec)) !== undefined;
+  return (await sandboxLiveness(ctx, rec)).ready;
 }
 
 /** Stops every container of the sandbox, the infra process, and tears the network down. Idempotent. */
@@ -268,13 +275,11 @@ export async function removeSandboxResources(ctx: RuntimeContext, rec: SandboxRe
   ctx.sandboxes.release(rec.name, rec.id);
 }
 
-async function sandboxState(ctx: RuntimeContext, rec: SandboxRecord): Promise<'SANDBOX_READY' | 'SANDBOX_NOTREADY'> {
-  return (await sandboxReady(ctx, rec)) ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
-}
+const stateOf = (ready: boolean): 'SANDBOX_READY' | 'SANDBOX_NOTREADY' => (ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY');
 
 export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, verbose: boolean): Promise<Input<PodSandboxStatusResponse>> {
-  const pid = await infraPid(ctx, rec);
-  const state = await sandboxState(ctx, rec);
+  const { ready, infraPid: pid } = await sandboxLiveness(ctx, rec);
+  const state = stateOf(ready);
   const c = rec.config;
   const out: Input<PodSandboxStatusResponse> = {
     status: {
@@ -296,7 +301,7 @@ export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, ver
         pid: pid ?? 0,
         processStatus: state === 'SANDBOX_READY' ? 'running' : 'stopped',
         netNamespacePath: podNetns(ctx, rec) ?? '',
-        infra: rec.pinned ? `none: namespaces pinned at ${[podNetns(ctx, rec), ...(['ipc', 'uts'] as const).filter((k) => ownNamespaces(c).has(k)).map((k) => pinPath(rec, k))].filter(Boolean).join(', ')}` : 'catatonit -P',
+        infra: rec.pinned ? `none: namespaces pinned at ${[podNetns(ctx, rec), ...Object.values(pinPaths(rec))].filter(Boolean).join(', ')}` : 'catatonit -P',
         runtimeHandler: rec.handler,
         sandboxDir: rec.dir,
         files: podFiles(rec.dir),
@@ -309,15 +314,10 @@ export async function sandboxStatus(ctx: RuntimeContext, rec: SandboxRecord, ver
 
 export async function listSandboxes(ctx: RuntimeContext, req: ListPodSandboxRequest): Promise<Input<ListPodSandboxResponse>> {
   const f = req.filter;
-  let recs = ctx.sandboxes.values().filter((r) => r.phase !== 'creating');
-  if (f?.id) {
-    const id = ctx.sandboxes.tryResolve(f.id);
-    recs = recs.filter((r) => r.id === id);
-  }
-  recs = recs.filter((r) => labelsMatch(r.config.labels, f?.label_selector));
+  const recs = filterSandboxes(ctx, f, (r) => r.phase !== 'creating');
   const items: Input<PodSandbox>[] = [];
   for (const r of recs) {
-    const state = await sandboxState(ctx, r);
+    const state = stateOf(await sandboxReady(ctx, r));
     if (f?.state && f.state.state !== state) continue;
     items.push({ id: r.id, metadata: r.config.metadata, state, created_at: r.createdAt, labels: r.config.labels, annotations: r.config.annotations, runtime_handler: r.runtimeHandler ?? r.handler });
   }

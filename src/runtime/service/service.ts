@@ -15,14 +15,14 @@ import { PodNetworkManager } from '../sandbox/cni-pod.js';
 import { NetnsManager } from '../sandbox/netns.js';
 import { OciStreamingBackend, startStreamingServer, type OciContainerTarget, type SandboxTarget } from '../streaming/index.js';
 import { containerStatus, createContainer, listContainers, removeContainerResources, startContainer, stopContainerRecord } from './container.js';
-import { containerRuntime, type RuntimeContext } from './context.js';
+import { containerRuntime, filterContainers, filterSandboxes, type RuntimeContext } from './context.js';
 import { ImageStore } from '../images/image-store.js';
 import { imageFsInfo, imageStatus, listImages, pull, removeImage } from './images.js';
 import { recover, type RecoveryReport } from './recover.js';
 import { ensurePauseRootfs, listSandboxes, podNetns, removeSandboxResources, runPodSandbox, sandboxStatus, stopSandbox } from './sandbox.js';
 import { KeyedLock } from '../../util/keyed-lock.js';
-import { IdIndex, containerRecords, labelsMatch, sandboxRecords } from './state.js';
-import { containerStats, forgetStats, sandboxStats } from './stats.js';
+import { IdIndex, containerRecords, sandboxRecords } from './state.js';
+import { containerStats, sandboxStats } from './stats.js';
 
 export const RUNTIME_NAME = 'skiff';
 export const RUNTIME_VERSION = '0.1.0';
@@ -105,7 +105,12 @@ export async function createContext(opts: Omit<RuntimeOptions, 'socket'>): Promi
     buildDefaultConflist({ podCIDR: cidr, bridge: opts.bridge, networkName: opts.networkName, ipamDataDir: path.join(root, 'cni', 'ipam') });
   const netns = new NetnsManager({ dir: opts.netnsDir ?? path.join(stateDir, 'netns'), recordsDir: path.join(root, 'state', 'netns') });
   const network = new PodNetworkManager({ recordsDir: path.join(root, 'state', 'cni'), netns, network: opts.network ?? defaultNetwork(opts.podCidr) });
-  const registries = opts.registries ?? (opts.registriesFile && (await pathExists(opts.registriesFile)) ? await loadRegistriesConfig(opts.registriesFile) : undefined);
+  // Independent start-up reads, side by side.
+  const [registries, host, pauseRootfs] = await Promise.all([
+    (async () => opts.registries ?? (opts.registriesFile && (await pathExists(opts.registriesFile)) ? loadRegistriesConfig(opts.registriesFile) : undefined))(),
+    detectHostFeatures(),
+    ensurePauseRootfs(root),
+  ]);
   const ctx: RuntimeContext = {
     root,
     stateDir,
@@ -114,8 +119,8 @@ export async function createContext(opts: Omit<RuntimeOptions, 'socket'>): Promi
     netns,
     network,
     images: new ImageStore(root),
-    host: await detectHostFeatures(),
-    pauseRootfs: await ensurePauseRootfs(root),
+    host,
+    pauseRootfs,
     sandboxes: new IdIndex('sandbox'),
     containers: new IdIndex('container'),
     sandboxStore: sandboxRecords(root),
@@ -204,10 +209,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     RemoveContainer: async (req) => {
       const c = ctx.containers.get(req.container_id);
       if (!c) return;
-      await ctx.locks.run(c.id, async () => {
-        forgetStats(c.handle.cgroupsPath);
-        await removeContainerResources(ctx, c);
-      });
+      await ctx.locks.run(c.id, () => removeContainerResources(ctx, c));
     },
     ContainerStatus: (req) => containerStatus(ctx, containerOf(req.container_id), req.verbose),
     ListContainers: (req) => listContainers(ctx, req),
@@ -233,19 +235,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     ContainerStats: async (req) => ({ stats: await containerStats(ctx, containerOf(req.container_id)) }),
     ListContainerStats: async (req) => {
-      const f = req.filter;
-      const cid = f?.id ? ctx.containers.tryResolve(f.id) : undefined;
-      const sid = f?.pod_sandbox_id ? ctx.sandboxes.tryResolve(f.pod_sandbox_id) : undefined;
-      const recs = ctx.containers
-        .values()
-        .filter((c) => c.phase === 'started' && (!f?.id || c.id === cid) && (!f?.pod_sandbox_id || c.sandboxId === sid) && labelsMatch(c.config.labels, f?.label_selector));
+      const recs = filterContainers(ctx, req.filter, (c) => c.phase === 'started');
       return { stats: await Promise.all(recs.map((c) => containerStats(ctx, c))) };
     },
     PodSandboxStats: async (req) => ({ stats: await sandboxStats(ctx, sandboxOf(req.pod_sandbox_id)) }),
     ListPodSandboxStats: async (req) => {
-      const f = req.filter;
-      const sid = f?.id ? ctx.sandboxes.tryResolve(f.id) : undefined;
-      const recs = ctx.sandboxes.values().filter((s) => s.phase === 'ready' && (!f?.id || s.id === sid) && labelsMatch(s.config.labels, f?.label_selector));
+      const recs = filterSandboxes(ctx, req.filter, (s) => s.phase === 'ready');
       return { stats: await Promise.all(recs.map((s) => sandboxStats(ctx, s))) };
     },
     Exec: async (req) => streaming.getExec(req, await runningTarget(req.container_id)),

@@ -50,10 +50,9 @@ export interface ContainerRecord {
   createdAt: number;
   startedAt?: number;
   phase: ContainerPhase;
+  /** The runtime's handle; its logPath is the absolute CRI log path (sandbox log_directory + config log_path), if any. */
   handle: ContainerHandle;
   stopSignal?: string;
-  /** Absolute log path (sandbox log_directory + config log_path), if any. */
-  logPath?: string;
   /** Resources as last applied (UpdateContainerResources changes them). */
   resources?: LinuxContainerResources;
 }

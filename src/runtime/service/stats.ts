@@ -9,7 +9,7 @@ import type { ContainerStats, CpuUsage, Input, MemoryUsage, NetworkUsage, PodSan
 import { rootfsPaths } from '../images/rootfs.js';
 import { containerRuntime, type RuntimeContext } from './context.js';
 import { diskUsage } from './disk-usage.js';
-import { infraPid, isHostNetwork, sandboxReady } from './sandbox.js';
+import { isHostNetwork, sandboxLiveness } from './sandbox.js';
 import { nowNs, type ContainerRecord, type SandboxRecord } from './state.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -99,8 +99,9 @@ async function networkUsage(pid: number, ts: number): Promise<Input<NetworkUsage
 
 export async function sandboxStats(ctx: RuntimeContext, sb: SandboxRecord): Promise<Input<PodSandboxStats>> {
   const ts = nowNs();
+  const started = ctx.containers.values().filter((c) => c.sandboxId === sb.id && c.phase === 'started');
   const containers: Input<ContainerStats>[] = [];
-  for (const c of ctx.containers.values().filter((c) => c.sandboxId === sb.id && c.phase === 'started')) containers.push(await containerStats(ctx, c));
+  for (const c of started) containers.push(await containerStats(ctx, c));
   const sum = (pick: (s: Input<ContainerStats>) => { value?: number } | null | undefined): { value: number } => ({
     value: containers.reduce((n, s) => n + (pick(s)?.value ?? 0), 0),
   });
@@ -112,9 +113,8 @@ export async function sandboxStats(ctx: RuntimeContext, sb: SandboxRecord): Prom
       containers,
     },
   };
-  if (out.linux && (await sandboxReady(ctx, sb))) {
-    const started = ctx.containers.values().filter((c) => c.sandboxId === sb.id && c.phase === 'started');
-    const infra = await infraPid(ctx, sb);
+  const { ready, infraPid: infra } = await sandboxLiveness(ctx, sb);
+  if (out.linux && ready) {
     // The pod's network counters as any process in its namespace sees them: the infra process,
     // or (pinned namespaces) a running container.
     let inPod = infra;
