@@ -59,7 +59,9 @@ export async function resetRuntime(opts: ResetOptions): Promise<ResetReport> {
   try {
     const recovered = await recover(ctx);
     report.orphans.push(...recovered.rolledBack, ...recovered.orphansRemoved);
-    const parents = new Set<string>(['/skiff']);
+    // The pod cgroups of our sandboxes (their containers' own cgroups go with `runc delete`). The
+    // default parent /skiff is shared with any other skiff runtime on the node: not ours to empty.
+    const parents = new Set<string>();
     for (const sb of ctx.sandboxes.values()) {
       if (sb.config.linux?.cgroup_parent) parents.add(sb.config.linux.cgroup_parent);
       try {
