@@ -22,7 +22,8 @@ import { Client } from './apiserver/client.js';
 import { createsPhase, getsPhase, listPhase, memoryPhase, watchPhase, type Ctx, type Options } from './apiserver/phases.js';
 import { LoadPool } from './apiserver/pool.js';
 import { printTable } from './apiserver/report.js';
-import { findPid, repoRoot, startServer } from './apiserver/server.js';
+import { repoRoot, startServer } from './apiserver/server.js';
+import { findPid } from './proc.js';
 import { arg, log, num, quick, writeResults, runMain } from './cli.js';
 
 
@@ -92,7 +93,7 @@ async function runBackend(backend: string, opts: Options, cpuProfDir: string | u
       backend,
       datastore: datastore.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:PORT'),
       loadWorkers: opts.workers,
-      baselineRssMiB: Math.round((baseline.rss / 1024 / 1024) * 100) / 100,
+      baselineRssMiB: Math.round((baseline.rssBytes / 1024 / 1024) * 100) / 100,
       creates,
       gets,
       list,

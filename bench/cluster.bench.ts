@@ -17,7 +17,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, distRoot, procCpuSeconds, procMemory, type BenchServer } from './apiserver/server.js';
+import { startServer, distRoot, type BenchServer } from './apiserver/server.js';
+import { procCpuSeconds, procMemory } from './proc.js';
 import { Client } from '../src/client/client.js';
 import { loadKubeconfig, Transport } from '../src/client/transport.js';
 import { resourceOf } from '../src/controllers/context.js';
@@ -137,8 +138,8 @@ async function deploymentPhase(): Promise<Record<string, unknown>> {
     const start = Date.now();
     await client.create(deployments, deployment('scale', 'big', replicas));
     let simHwm = 0;
-    await waitAvailable(client, 'scale', ['big'], replicas, 1_800_000, () => (simHwm = Math.max(simHwm, procMemory(sim.pid).hwm)));
-    const result = { phase: 'deployment', nodes, replicas, secondsToAvailable: (Date.now() - start) / 1000, controlPlanePeakRssMiB: mib(server.memory().hwm), simPeakRssMiB: mib(simHwm) };
+    await waitAvailable(client, 'scale', ['big'], replicas, 1_800_000, () => (simHwm = Math.max(simHwm, procMemory(sim.pid).hwmBytes)));
+    const result = { phase: 'deployment', nodes, replicas, secondsToAvailable: (Date.now() - start) / 1000, controlPlanePeakRssMiB: mib(server.memory().hwmBytes), simPeakRssMiB: mib(simHwm) };
     process.stdout.write(JSON.stringify(result) + '\n');
     return result;
   });
@@ -192,7 +193,7 @@ async function steadyPhase(): Promise<Record<string, unknown>> {
       const t2 = performance.now();
       await client.patch(configMaps, 'probe', { data: { n: String(i) } }, 'merge', { namespace: 'steady' });
       mutations.push(performance.now() - t2);
-      if (i % 50 === 0) rss.push(server.memory().rss);
+      if (i % 50 === 0) rss.push(server.memory().rssBytes);
       i++;
       await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
     }
@@ -208,9 +209,9 @@ async function steadyPhase(): Promise<Record<string, unknown>> {
       mutationP50Ms: percentile(mutations, 50),
       mutationP99Ms: percentile(mutations, 99),
       controlPlaneRssMiB: mib(Math.max(...rss)),
-      controlPlanePeakRssMiB: mib(server.memory().hwm),
+      controlPlanePeakRssMiB: mib(server.memory().hwmBytes),
       controlPlaneCpuPercent: cpuPercent,
-      simRssMiB: mib(procMemory(sim.pid).rss),
+      simRssMiB: mib(procMemory(sim.pid).rssBytes),
     };
     process.stdout.write(JSON.stringify(result) + '\n');
     return result;

@@ -27,7 +27,7 @@ import { buildBusyboxImage, type BuiltImage } from '../scripts/build-test-image.
 import { startRegistry, type LocalRegistry } from '../test/helpers/registry.js';
 import { startContainerdTarget } from './cri/containerd.js';
 import { BENCH_IMAGE, densityPhase, pullPhase, removePods, startPhase, type BenchPod, type DensityResult, type PullResult, type StartResult } from './cri/phases.js';
-import { sumMemory, withChildren } from './cri/proc.js';
+import { sumMemory, withChildren } from './proc.js';
 import { startSkiffTarget, type BenchTarget } from './cri/target.js';
 import { arg, log, num, writeResults, runMain } from './cli.js';
 

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Histogram, nowMs, r2 } from './histogram.js';
 import { Client } from './client.js';
 import type { LoadPool, MergedLoad } from './pool.js';
-import { procCpuSeconds, procMemory, type BenchServer } from './server.js';
+import type { BenchServer } from './server.js';
+import { procCpuSeconds, procMemory } from '../proc.js';
 import { configMap, pod } from './objects.js';
 
 export interface Options {
@@ -264,8 +265,8 @@ export async function watchPhase(ctx: Ctx) {
     maxMs: r2(w.histogram.max),
     drainAfterWritesMs: Math.round(drainMs),
     ...(w.firstError ? { firstError: w.firstError } : {}),
-    serverRssMiBWithWatchers: r2(memBefore.rss / MiB),
-    serverRssMiBAfterWrites: r2(memDuring.rss / MiB),
+    serverRssMiBWithWatchers: r2(memBefore.rssBytes / MiB),
+    serverRssMiBAfterWrites: r2(memDuring.rssBytes / MiB),
     ...usage,
   };
 }
@@ -315,9 +316,9 @@ export async function memoryPhase(ctx: Ctx, podsSoFar: number) {
     namespaceListsMs: Math.round(listAllMs),
     namespaceListsMiB: r2(listBytes / MiB),
     namespacesListed: listed,
-    rssMiB: r2(mem.rss / MiB),
-    hwmMiB: r2(mem.hwm / MiB),
-    ...(etcdMem ? { etcdRssMiB: r2(etcdMem.rss / MiB) } : {}),
-    clusterWideList: { status: all.status, ms: Math.round(all.ms), MiB: r2(all.bytes / MiB), rssMiBAfter: r2(memAfterAll.rss / MiB), hwmMiBAfter: r2(memAfterAll.hwm / MiB) },
+    rssMiB: r2(mem.rssBytes / MiB),
+    hwmMiB: r2(mem.hwmBytes / MiB),
+    ...(etcdMem ? { etcdRssMiB: r2(etcdMem.rssBytes / MiB) } : {}),
+    clusterWideList: { status: all.status, ms: Math.round(all.ms), MiB: r2(all.bytes / MiB), rssMiBAfter: r2(memAfterAll.rssBytes / MiB), hwmMiBAfter: r2(memAfterAll.hwmBytes / MiB) },
   };
 }

@@ -5,10 +5,11 @@
 // exit (so a CPU profile is written) and removes the temp data dir; it is safe to call twice.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { procCpuSeconds, procMemory, type ProcMemory } from '../proc.js';
 
 // The build output this file was compiled into: <root>/dist or dist-NAME, holding bench/apiserver/server.js.
 export const distRoot = resolve(import.meta.dirname, '..', '..');
@@ -25,8 +26,8 @@ export interface BenchServer {
   url: string;
   tls: Tls;
   dataDir: string;
-  /** VmRSS and VmHWM of the server process in bytes. */
-  memory(): { rss: number; hwm: number };
+  /** The server process's memory (RSS and its peak, PSS, USS) in bytes. */
+  memory(): ProcMemory;
   /** user+system CPU seconds the server process has used so far, and the system part of it. */
   cpuSeconds(): number;
   sysSeconds(): number;
@@ -110,34 +111,4 @@ export async function startServer(opts: { datastore: string; cpuProfDir?: string
     await stop();
     throw err;
   }
-}
-
-/** The PID of the process whose command line contains every one of `parts` (e.g. etcd's port). */
-export function findPid(parts: string[]): number | undefined {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
-      if (parts.every((p) => cmd.includes(p))) return Number(d);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined;
-}
-
-export function procMemory(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string): number => {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return m ? Number(m[1]) * 1024 : 0;
-  };
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
-export function procCpuSeconds(pid: number): { total: number; sys: number } {
-  // Fields 14 and 15 of /proc/PID/stat (utime, stime), in clock ticks; the comm field may hold spaces.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { total: (Number(fields[11]) + Number(fields[12])) / 100, sys: Number(fields[12]) / 100 };
 }

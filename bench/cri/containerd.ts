@@ -6,7 +6,7 @@
 import { CriClient } from '../../src/cri/client.js';
 import type { LocalRegistry } from '../../test/helpers/registry.js';
 import { startContainerdPeer } from '../../test/runtime/containerd-peer.js';
-import { findProcesses } from './proc.js';
+import { findProcesses } from '../proc.js';
 import { benchTag, removeCgroupParent, type BenchTarget } from './target.js';
 
 export async function startContainerdTarget(registry: LocalRegistry): Promise<BenchTarget> {

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import type { ContainerConfig, Input, PodSandboxConfig } from '../../src/cri/types.js';
-import { mib, sumMemory, withChildren } from './proc.js';
+import { mib, sumMemory, withChildren } from '../proc.js';
 import type { BenchTarget } from './target.js';
 
 const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`);

@@ -9,7 +9,7 @@ import type { BuiltImage } from '../../scripts/build-test-image.js';
 import { CriClient } from '../../src/cri/client.js';
 import { startTestRuntime } from '../../test/helpers/cri-runtime.js';
 import type { LocalRegistry } from '../../test/helpers/registry.js';
-import { findProcesses } from './proc.js';
+import { findProcesses } from '../proc.js';
 
 export interface BenchTarget {
   name: 'skiff' | 'containerd';
