@@ -83,14 +83,15 @@ export async function importImages(file: string, o: ImportFlags): Promise<void> 
 
 export async function exportImages(refs: string[], o: ExportFlags): Promise<void> {
   const store = new LocalImageStore(o.root);
-  for (const r of refs) await store.lookup(r); // fail before creating the file
+  const records: ImageRecord[] = [];
+  for (const r of refs) records.push(await store.lookup(r)); // fail before creating the file
   if (o.output === '-') {
-    await store.export(refs, process.stdout);
+    await store.export(records, process.stdout);
     return;
   }
   const out = createWriteStream(o.output, { mode: 0o644 });
   await once(out, 'open');
-  const records = await store.export(refs, out);
+  await store.export(records, out);
   process.stderr.write(`exported ${records.length} image(s) to ${o.output}\n`);
 }
 

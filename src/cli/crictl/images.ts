@@ -154,8 +154,8 @@ export function imageCommands(parent: Command): void {
           for (const img of (await client.listImages({})).images) if (!(o.prune && img.pinned)) ids.set(img.id, true);
         }
         if (o.prune) {
-          for (const c of (await client.listContainers({})).containers) {
-            const st = await client.imageStatus({ image: { image: c.image?.image ?? '' } }).catch(() => undefined);
+          for (const ref of new Set((await client.listContainers({})).containers.map((c) => c.image?.image ?? ''))) {
+            const st = await client.imageStatus({ image: { image: ref } }).catch(() => undefined);
             if (st?.image) ids.set(st.image.id, false);
           }
         }

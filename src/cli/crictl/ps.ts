@@ -184,8 +184,7 @@ export function psCommands(parent: Command): void {
       let images: Map<string, string> | undefined;
       if (o.resolveImagePath) {
         images = new Map();
-        for (const c of list) {
-          const ref = c.image?.image ?? '';
+        for (const ref of new Set(list.map((c) => c.image?.image ?? ''))) {
           const st = await client.imageStatus({ image: { image: ref } }).catch((e: unknown) => { throw describeError('failed to fetch repo image', e); });
           images.set(ref, st.image?.repo_tags[0] ?? ref);
         }
