@@ -16,9 +16,11 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { CriClient } from '../../cri/client.js';
 import type { CriError } from '../../cri/errors.js';
+import { DEFAULT_RUNTIME_SOCKET } from '../runtime-options.js';
 import { renderStatusData, type JsonValue } from './protojson.js';
 
-export const DEFAULT_RUNTIME_ENDPOINT = 'unix:///run/skiff/cri.sock';
+/** Where `skiff runtime`, `skiff agent` and `skiff server` serve CRI by default. */
+export const DEFAULT_RUNTIME_ENDPOINT = `unix://${DEFAULT_RUNTIME_SOCKET}`;
 export const DEFAULT_CRICTL_CONFIG = '/etc/crictl.yaml';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 
