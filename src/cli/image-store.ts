@@ -79,12 +79,9 @@ export class LocalImageStore extends ImageStore {
     return out;
   }
 
-  /** Writes an OCI layout tar (with a docker manifest.json) of the named images to `out`. */
-  async export(refs: readonly string[], out: Writable): Promise<ImageRecord[]> {
-    const records = [];
-    for (const r of refs) records.push(await this.lookup(r));
+  /** Writes an OCI layout tar (with a docker manifest.json) of the images (see lookup) to `out`. */
+  async export(records: readonly ImageRecord[], out: Writable): Promise<void> {
     await exportOciArchive(records.map((r) => ({ digest: r.manifestDigest, names: splitNames(r).tags })), this.content, out);
-    return records;
   }
 
   /** Removes the image `ref` names (see ImageStore.remove); returns its record. */

@@ -9,6 +9,7 @@ import type { PullProgress } from '../runtime/images/pull.js';
 import { emptyRegistriesConfig, loadRegistriesConfig, type RegistriesConfig } from '../runtime/images/registries-config.js';
 import { authFromFlags } from './crictl/containers.js';
 import { humanSize, renderTable, truncateId } from './crictl/format.js';
+import { repoAndDigest, repoTagPairs } from './crictl/images.js';
 import { LocalImageStore, imageId, splitNames } from './image-store.js';
 import type { ImageRecord } from '../runtime/images/image-records.js';
 import { DEFAULT_REGISTRIES_FILE, type ExportFlags, type ImportFlags, type ListFlags, type PullFlags, type RootFlags } from './images.js';
@@ -29,13 +30,11 @@ export function renderImageRecords(records: readonly ImageRecord[], opts: { quie
   const sorted = [...records].sort((a, b) => (a.names[0] ?? imageId(a)).localeCompare(b.names[0] ?? imageId(b)));
   for (const r of sorted) {
     const { tags, digests } = splitNames(r);
-    const firstDigest = digests[0];
-    const repoOfDigest = firstDigest !== undefined ? firstDigest.slice(0, firstDigest.indexOf('@')) : '<none>';
-    const digest = firstDigest !== undefined ? firstDigest.slice(firstDigest.indexOf('@') + 1) : r.manifestDigest;
+    // As crictl images, except that an image without a repo digest shows its manifest digest.
+    const [repoOfDigest, digest] = digests.length > 0 ? repoAndDigest(digests) : ['<none>', r.manifestDigest];
     const id = opts.noTrunc ? imageId(r) : truncateId(imageId(r), 'sha256:');
     const shownDigest = opts.noTrunc ? digest : truncateId(digest, 'sha256:');
-    const pairs: [string, string][] = tags.length === 0 ? [[repoOfDigest, '<none>']] : tags.map((t) => [t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexOf(':') + 1)]);
-    for (const [repo, tag] of pairs) rows.push([repo, tag, ...(opts.digests ? [shownDigest] : []), id, humanSize(r.size, 3)]);
+    for (const [repo, tag] of repoTagPairs(tags, repoOfDigest)) rows.push([repo, tag, ...(opts.digests ? [shownDigest] : []), id, humanSize(r.size, 3)]);
   }
   return renderTable(rows);
 }
@@ -83,14 +82,15 @@ export async function importImages(file: string, o: ImportFlags): Promise<void> 
 
 export async function exportImages(refs: string[], o: ExportFlags): Promise<void> {
   const store = new LocalImageStore(o.root);
-  for (const r of refs) await store.lookup(r); // fail before creating the file
+  const records: ImageRecord[] = [];
+  for (const r of refs) records.push(await store.lookup(r)); // fail before creating the file
   if (o.output === '-') {
-    await store.export(refs, process.stdout);
+    await store.export(records, process.stdout);
     return;
   }
   const out = createWriteStream(o.output, { mode: 0o644 });
   await once(out, 'open');
-  const records = await store.export(refs, out);
+  await store.export(records, out);
   process.stderr.write(`exported ${records.length} image(s) to ${o.output}\n`);
 }
 

@@ -4,6 +4,8 @@
 // The implementation is imported when the command runs (see main.ts).
 
 import { Command } from 'commander';
+import { DEFAULT_RUNTIME_ROOT } from './images.js';
+import { DEFAULT_RUNTIME_SOCKET, DEFAULT_RUNTIME_STATE } from './runtime-options.js';
 
 interface ResetFlags {
   socket: string;
@@ -15,9 +17,9 @@ interface ResetFlags {
 export function resetCommand(): Command {
   return new Command('reset')
     .description('Remove every pod, container, mount, netns, cgroup and process the skiff runtime created (images are kept)')
-    .option('--socket <path>', 'CRI socket of the runtime (must not be served)', '/run/skiff/cri.sock')
-    .option('--root <dir>', 'runtime root', '/var/lib/skiff/runtime')
-    .option('--state <dir>', 'runtime volatile state', '/run/skiff/runtime')
+    .option('--socket <path>', 'CRI socket of the runtime (must not be served)', DEFAULT_RUNTIME_SOCKET)
+    .option('--root <dir>', 'runtime root', DEFAULT_RUNTIME_ROOT)
+    .option('--state <dir>', 'runtime volatile state', DEFAULT_RUNTIME_STATE)
     .option('--bridge <name>', 'pod bridge to delete (default skiff0)')
     .action(async (flags: ResetFlags) => {
       const { resetRuntime } = await import('../runtime/service/reset.js');

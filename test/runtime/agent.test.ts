@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CriClient } from '../../src/cri/client.js';
+import { runSkiff } from '../helpers/run-skiff.js';
 import { kubectlPath, skiffMain, untilReady } from '../helpers/skiff.js';
 
 interface Proc {
@@ -39,17 +40,6 @@ async function terminate(p: Proc): Promise<number> {
   const code = await exited;
   running.delete(child);
   return code;
-}
-
-/** Runs `skiff ARGS` to its exit (for starts that must fail). */
-async function runToExit(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [skiffMain, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  running.delete(child);
-  return { code, stderr };
 }
 
 function kubectl(kubeconfig: string, home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -132,7 +122,7 @@ describe('skiff server and skiff agent run the CRI runtime', () => {
     // The registries file exists but is not registries.yaml: the runtime refuses to start.
     await mkdir(d, { recursive: true });
     await writeFile(join(d, 'registries.yaml'), 'mirrors: [not, a, map]\n');
-    const r = await runToExit(['server', '--data-dir', join(d, 'data'), '--bind-address', '127.0.0.1', '--https-listen-port', '0', ...runtimeArgs(d)]);
+    const r = await runSkiff(['server', '--data-dir', join(d, 'data'), '--bind-address', '127.0.0.1', '--https-listen-port', '0', ...runtimeArgs(d)]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /the node agent's container runtime did not start .*: .*registries\.yaml.*mirrors must be a mapping/);
     assert.doesNotMatch(r.stderr, /skiff server ready/);
@@ -145,7 +135,7 @@ describe('skiff server and skiff agent run the CRI runtime', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     try {
       const port = (taken.address() as AddressInfo).port;
-      const r = await runToExit(['server', '--data-dir', join(d, 'data'), '--bind-address', '127.0.0.1', '--https-listen-port', String(port), ...runtimeArgs(d)]);
+      const r = await runSkiff(['server', '--data-dir', join(d, 'data'), '--bind-address', '127.0.0.1', '--https-listen-port', String(port), ...runtimeArgs(d)]);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /port is in use/);
       assert.match(r.stderr, /skiff runtime ready/, 'the runtime had started');

@@ -6,8 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { AuthConfig, Input } from '../../cri/types.js';
 import { loadContainerConfig, loadPodSandboxConfig } from './config-files.js';
-import { describeError, parseDuration, resolveContainerIds, resolvePodIds, withClient, write } from './context.js';
-import { forEachId } from './pods.js';
+import { describeError, parseDuration, removeEach, resolveContainerIds, resolvePodIds, withClient, write } from './context.js';
 import { listContainers } from './ps.js';
 
 /** crictl's --creds USER[:PASSWORD] / --auth BASE64 into an AuthConfig (undefined when neither). */
@@ -138,15 +137,8 @@ export function containerCommands(parent: Command): void {
     .action(async (args: string[], o: { force?: boolean; keepLogs?: boolean; all?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => {
         const ids = o.all ? (await client.listContainers({})).containers.map((c) => c.id) : await resolveContainerIds(client, args);
-        if (ids.length === 0) {
-          if (o.all) {
-            process.stderr.write('No containers to remove\n');
-            return;
-          }
-          throw new Error('rm needs at least one CONTAINER-ID (or --all)');
-        }
-        await forEachId(ids, async (id) => {
-          const shown = o.all ? id : (args[ids.indexOf(id)] ?? id);
+        await removeEach(ids, o.all === true, { nothing: 'No containers to remove', usage: 'rm needs at least one CONTAINER-ID (or --all)' }, async (id, i) => {
+          const shown = o.all ? id : (args[i] as string);
           const st = await client.containerStatus({ container_id: id }).catch((e: unknown) => { throw describeError(`getting container status "${shown}"`, e); });
           if (st.status?.state === 'CONTAINER_RUNNING') {
             if (!o.force) throw new Error(`container "${shown}" is running, please stop it first`);

@@ -16,8 +16,11 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { CriClient } from '../../cri/client.js';
 import type { CriError } from '../../cri/errors.js';
+import { DEFAULT_RUNTIME_SOCKET } from '../runtime-options.js';
+import { renderStatusData, type JsonValue } from './protojson.js';
 
-export const DEFAULT_RUNTIME_ENDPOINT = 'unix:///run/skiff/cri.sock';
+/** Where `skiff runtime`, `skiff agent` and `skiff server` serve CRI by default. */
+export const DEFAULT_RUNTIME_ENDPOINT = `unix://${DEFAULT_RUNTIME_SOCKET}`;
 export const DEFAULT_CRICTL_CONFIG = '/etc/crictl.yaml';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 
@@ -172,18 +175,88 @@ export function resolveIdPrefix(arg: string, ids: readonly string[], kind: IdKin
   return arg;
 }
 
+/** Full ids (64 hex digits) need no listing to resolve. */
+const FULL_ID = /^[0-9a-f]{64}$/;
+
+async function resolveIds(args: readonly string[], kind: IdKind, listIds: () => Promise<string[]>): Promise<string[]> {
+  if (args.every((a) => FULL_ID.test(a))) return [...args];
+  const ids = await listIds();
+  return args.map((a) => resolveIdPrefix(a, ids, kind));
+}
+
 /** Resolves container id prefixes by listing every container. */
-export async function resolveContainerIds(client: CriClient, args: readonly string[]): Promise<string[]> {
-  if (args.every((a) => /^[0-9a-f]{64}$/.test(a))) return [...args];
-  const ids = (await client.listContainers({})).containers.map((c) => c.id);
-  return args.map((a) => resolveIdPrefix(a, ids, 'container'));
+export function resolveContainerIds(client: CriClient, args: readonly string[]): Promise<string[]> {
+  return resolveIds(args, 'container', async () => (await client.listContainers({})).containers.map((c) => c.id));
 }
 
 /** Resolves pod sandbox id prefixes by listing every sandbox. */
-export async function resolvePodIds(client: CriClient, args: readonly string[]): Promise<string[]> {
-  if (args.every((a) => /^[0-9a-f]{64}$/.test(a))) return [...args];
-  const ids = (await client.listPodSandbox({})).items.map((p) => p.id);
-  return args.map((a) => resolveIdPrefix(a, ids, 'pod sandbox'));
+export function resolvePodIds(client: CriClient, args: readonly string[]): Promise<string[]> {
+  return resolveIds(args, 'pod sandbox', async () => (await client.listPodSandbox({})).items.map((p) => p.id));
+}
+
+/** An optional filter flag's container id resolved ('' stays '': no filter). */
+export async function resolveContainerFilter(client: CriClient, id: string | undefined): Promise<string> {
+  return id === undefined || id === '' ? '' : ((await resolveContainerIds(client, [id]))[0] as string);
+}
+
+/** An optional filter flag's pod sandbox id resolved ('' stays '': no filter). */
+export async function resolvePodFilter(client: CriClient, id: string | undefined): Promise<string> {
+  return id === undefined || id === '' ? '' : ((await resolvePodIds(client, [id]))[0] as string);
+}
+
+/** crictl's aggregate of several failures: the one message, or `[a, b]` for several. */
+export function aggregateErrors(messages: readonly string[]): Error | undefined {
+  if (messages.length === 0) return undefined;
+  return new Error(messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`);
+}
+
+/** Runs `fn` for each id in turn, collecting failures into one error (crictl's aggregate). */
+export async function forEachId(ids: readonly string[], fn: (id: string, index: number) => Promise<void>): Promise<void> {
+  const errors: string[] = [];
+  for (const [i, id] of ids.entries()) {
+    try {
+      await fn(id, i);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  const err = aggregateErrors(errors);
+  if (err) throw err;
+}
+
+/**
+ * crictl's rm, rmp and rmi: `remove` for each id (see forEachId). No ids is said on stderr when
+ * they came from --all (nothing to remove), and is an error (`usage`) when none was given.
+ */
+export async function removeEach(
+  ids: readonly string[],
+  all: boolean,
+  messages: { nothing: string; usage: string },
+  remove: (id: string, index: number) => Promise<void>,
+): Promise<void> {
+  if (ids.length === 0) {
+    if (!all) throw new Error(messages.usage);
+    process.stderr.write(`${messages.nothing}\n`);
+    return;
+  }
+  await forEachId(ids, remove);
+}
+
+/**
+ * crictl's inspect, inspectp and inspecti: each id's status, fetched in turn, written as the
+ * table text `table` makes of it or as crictl's status data (`status` and the verbose info).
+ */
+export async function writeStatuses<R extends { info: Record<string, string> }>(
+  ids: readonly string[],
+  format: string,
+  fetch: (id: string) => Promise<R>,
+  view: { table: (r: R) => string; status: (r: R) => JsonValue },
+): Promise<void> {
+  if (ids.length === 0) throw new Error('No IDs provided or nothing found per filter');
+  const responses: R[] = [];
+  for (const id of ids) responses.push(await fetch(id));
+  if (format === 'table') write(responses.map(view.table).join(''));
+  else write(renderStatusData(responses.map((r) => ({ status: view.status(r), info: r.info })), format as 'json' | 'yaml'));
 }
 
 /** key=value labels from repeated --label flags (crictl's parseLabelStringSlice). */
@@ -209,7 +282,6 @@ export function outputFormat(value: string | undefined, allowed: readonly string
   return v;
 }
 
-/** Regular expression filter as crictl's matchesRegex: empty matches all, a bad pattern matches none. */
 /** crictl's order and cut for listings: newest first, then only the newest (--latest) or the newest N (--last N). */
 export function newestFirst<T extends { created_at: number }>(items: readonly T[], opts: { latest?: boolean; last?: string }): T[] {
   const sorted = [...items].sort((a, b) => b.created_at - a.created_at);
@@ -220,6 +292,7 @@ export function newestFirst<T extends { created_at: number }>(items: readonly T[
   return sorted.slice(0, Math.min(n, sorted.length));
 }
 
+/** Regular expression filter as crictl's matchesRegex: empty matches all, a bad pattern matches none. */
 export function matchesRegex(pattern: string | undefined, target: string): boolean {
   if (pattern === undefined || pattern === '') return true;
   try {

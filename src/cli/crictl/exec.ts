@@ -9,7 +9,7 @@
 
 import type { Command } from 'commander';
 import type { CriClient } from '../../cri/client.js';
-import { describeError, resolveContainerIds, withClient, write } from './context.js';
+import { aggregateErrors, describeError, resolveContainerIds, withClient, write } from './context.js';
 import { containerFilterFlags, listContainers, type ContainerListOptions } from './ps.js';
 import { streamExec, transportOption, type Transport } from './stream.js';
 
@@ -94,7 +94,8 @@ export function execCommand(parent: Command): void {
       if (o.parallel) await Promise.all(ids.map(runOne));
       else for (const id of ids) await runOne(id);
       if (o.ignoreErrors) return;
-      if (errors.length > 0) throw new Error(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
+      const err = aggregateErrors(errors);
+      if (err) throw err;
       if (worst !== 0) process.exitCode = worst;
     });
   });

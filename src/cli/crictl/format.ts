@@ -174,3 +174,15 @@ export function containerState(state: string): string {
 export function sortedEntries(m: Record<string, string>): [string, string][] {
   return Object.keys(m).sort().map((k) => [k, m[k] as string]);
 }
+
+/** "Labels:\n\tk -> v\n" — nothing for an empty map (Go's nil map after decoding). */
+export function labelBlock(title: string, m: Record<string, string>): string {
+  const entries = sortedEntries(m);
+  if (entries.length === 0) return '';
+  return `${title}:\n${entries.map(([k, v]) => `\t${k} -> ${v}\n`).join('')}`;
+}
+
+/** Go's %v of a map[string]string: `map[a:1 b:2]`. */
+export function goMap(m: Record<string, string>): string {
+  return `map[${sortedEntries(m).map(([k, v]) => `${k}:${v}`).join(' ')}]`;
+}

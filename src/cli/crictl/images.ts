@@ -5,11 +5,10 @@ import type { Command } from 'commander';
 import type { CriClient } from '../../cri/client.js';
 import type { Image } from '../../cri/types.js';
 import { loadPodSandboxConfig } from './config-files.js';
-import { collect, describeError, outputFormat, parseDuration, parseLabels, withClient, write } from './context.js';
+import { collect, describeError, outputFormat, parseDuration, parseLabels, removeEach, withClient, write, writeStatuses } from './context.js';
 import { authFromFlags } from './containers.js';
-import { humanSize, renderTable, truncateId } from './format.js';
-import { forEachId } from './pods.js';
-import { renderMessage, renderStatusData, toProtoJson } from './protojson.js';
+import { goMap, humanSize, renderTable, truncateId } from './format.js';
+import { renderMessage, toProtoJson } from './protojson.js';
 
 /** crictl's image order: by first repo tag, else first repo digest, else id. */
 export function sortImages(images: readonly Image[]): Image[] {
@@ -155,20 +154,14 @@ export function imageCommands(parent: Command): void {
           for (const img of (await client.listImages({})).images) if (!(o.prune && img.pinned)) ids.set(img.id, true);
         }
         if (o.prune) {
-          for (const c of (await client.listContainers({})).containers) {
-            const st = await client.imageStatus({ image: { image: c.image?.image ?? '' } }).catch(() => undefined);
+          for (const ref of new Set((await client.listContainers({})).containers.map((c) => c.image?.image ?? ''))) {
+            const st = await client.imageStatus({ image: { image: ref } }).catch(() => undefined);
             if (st?.image) ids.set(st.image.id, false);
           }
         }
         const targets = [...ids].filter(([, remove]) => remove).map(([id]) => id);
-        if (targets.length === 0) {
-          if (o.all || o.prune) {
-            process.stderr.write('No images to remove\n');
-            return;
-          }
-          throw new Error('rmi needs at least one IMAGE-ID (or --all / --prune)');
-        }
-        await forEachId(targets, async (id) => {
+        const all = o.all === true || o.prune === true;
+        await removeEach(targets, all, { nothing: 'No images to remove', usage: 'rmi needs at least one IMAGE-ID (or --all / --prune)' }, async (id) => {
           const st = await client.imageStatus({ image: { image: id } }).catch((e: unknown) => { throw describeError(`image status request for "${id}" failed`, e); });
           if (st.image === null) throw new Error(`no such image ${id}`);
           try {
@@ -196,22 +189,16 @@ export function imageCommands(parent: Command): void {
       await withClient(cmd, async (client) => {
         let ids = args;
         if (ids.length === 0) ids = (await client.listImages({ filter: { image: { image: o.name ?? '' } } })).images.map((i) => i.id);
-        if (ids.length === 0) throw new Error('No IDs provided or nothing found per filter');
-        const entries = [];
-        let table = '';
-        for (const arg of ids) {
+        const status = async (arg: string): Promise<{ image: Image; info: Record<string, string> }> => {
           const id = await resolveImageArg(client, arg);
           const r = await client.imageStatus({ image: { image: id }, verbose }).catch((e: unknown) => { throw describeError(`image status for "${arg}" request`, e); });
           if (r.image === null) throw new Error(`no such image "${arg}" present`);
-          if (format === 'table') {
-            table += `ID: ${r.image.id}\n${r.image.repo_tags.map((t) => `Tag: ${t}\n`).join('')}${r.image.repo_digests.map((d) => `Digest: ${d}\n`).join('')}`;
-            table += `Size: ${humanSize(r.image.size, 3)}\n`;
-            if (verbose) table += `Info: map[${Object.keys(r.info).sort().map((k) => `${k}:${r.info[k]}`).join(' ')}]\n`;
-          } else {
-            entries.push({ status: toProtoJson(r.image, 'Image'), info: r.info });
-          }
-        }
-        write(format === 'table' ? table : renderStatusData(entries, format as 'json' | 'yaml'));
+          return { image: r.image, info: r.info };
+        };
+        const table = ({ image, info }: { image: Image; info: Record<string, string> }): string =>
+          `ID: ${image.id}\n${image.repo_tags.map((t) => `Tag: ${t}\n`).join('')}${image.repo_digests.map((d) => `Digest: ${d}\n`).join('')}` +
+          `Size: ${humanSize(image.size, 3)}\n${verbose ? `Info: ${goMap(info)}\n` : ''}`;
+        await writeStatuses(ids, format, status, { table, status: (r) => toProtoJson(r.image, 'Image') });
       });
     });
 }

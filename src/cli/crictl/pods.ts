@@ -5,10 +5,10 @@ import type { CriClient } from '../../cri/client.js';
 import type { PodSandbox, PodSandboxStatusResponse } from '../../cri/types.js';
 import { loadPodSandboxConfig } from './config-files.js';
 import {
-  collect, describeError, matchesRegex, newestFirst, outputFormat, parseDuration, parseLabels, resolveIdPrefix, resolvePodIds, withClient, write,
+  collect, describeError, matchesRegex, newestFirst, outputFormat, parseDuration, parseLabels, removeEach, resolvePodFilter, resolvePodIds, withClient, write, writeStatuses,
 } from './context.js';
-import { ago, goTimeString, podState, renderTable, rfc3339Nano, sortedEntries, truncateId } from './format.js';
-import { renderMessage, renderStatusData, toProtoJson } from './protojson.js';
+import { ago, goMap, goTimeString, labelBlock, podState, renderTable, rfc3339Nano, truncateId } from './format.js';
+import { renderMessage, toProtoJson } from './protojson.js';
 
 export interface PodListOptions {
   id?: string;
@@ -40,8 +40,7 @@ export function selectPods(pods: readonly PodSandbox[], opts: PodListOptions): P
 
 export async function listPods(client: CriClient, opts: PodListOptions): Promise<PodSandbox[]> {
   const state = podStateFilter(opts.state);
-  let id = opts.id ?? '';
-  if (id !== '') id = resolveIdPrefix(id, (await client.listPodSandbox({})).items.map((p) => p.id), 'pod sandbox');
+  const id = await resolvePodFilter(client, opts.id);
   const res = await client.listPodSandbox({ filter: { id, label_selector: parseLabels(opts.label), ...(state ? { state } : {}) } });
   return selectPods(res.items, opts);
 }
@@ -85,18 +84,6 @@ export function renderPods(pods: readonly PodSandbox[], opts: { quiet?: boolean;
   return renderTable(rows);
 }
 
-/** "Labels:\n\tk -> v\n" — nothing for an empty map (Go's nil map after decoding). */
-export function labelBlock(title: string, m: Record<string, string>): string {
-  const entries = sortedEntries(m);
-  if (entries.length === 0) return '';
-  return `${title}:\n${entries.map(([k, v]) => `\t${k} -> ${v}\n`).join('')}`;
-}
-
-/** Go's %v of a map[string]string: `map[a:1 b:2]`. */
-export function goMap(m: Record<string, string>): string {
-  return `map[${sortedEntries(m).map(([k, v]) => `${k}:${v}`).join(' ')}]`;
-}
-
 /** `crictl inspectp -o table` for one response. */
 export function renderPodStatusTable(r: PodSandboxStatusResponse, verbose: boolean): string {
   const s = r.status;
@@ -123,20 +110,6 @@ export function podStatusJson(r: PodSandboxStatusResponse): ReturnType<typeof to
   const doc = toProtoJson(r.status, 'PodSandboxStatus');
   if (r.status !== null) doc.createdAt = rfc3339Nano(r.status.created_at);
   return doc;
-}
-
-/** Runs `fn` for each id, collecting failures into one error (crictl's aggregate). */
-export async function forEachId(ids: readonly string[], fn: (id: string) => Promise<void>): Promise<void> {
-  const errors: string[] = [];
-  for (const id of ids) {
-    try {
-      await fn(id);
-    } catch (err) {
-      errors.push((err as Error).message);
-    }
-  }
-  if (errors.length === 1) throw new Error(errors[0]);
-  if (errors.length > 1) throw new Error(`[${errors.join(', ')}]`);
 }
 
 interface PodsFlags extends PodListOptions {
@@ -204,15 +177,12 @@ export function podCommands(parent: Command): void {
       const verbose = !o.quiet;
       await withClient(cmd, async (client) => {
         const ids = args.length > 0 ? await resolvePodIds(client, args) : (await listPods(client, o)).map((p) => p.id);
-        if (ids.length === 0) throw new Error('No IDs provided or nothing found per filter');
-        const entries = [];
-        let table = '';
-        for (const id of ids) {
-          const r = await client.podSandboxStatus({ pod_sandbox_id: id, verbose }).catch((e: unknown) => { throw describeError(`get pod sandbox status of ${id}`, e); });
-          if (format === 'table') table += renderPodStatusTable(r, verbose);
-          else entries.push({ status: podStatusJson(r), info: r.info });
-        }
-        write(format === 'table' ? table : renderStatusData(entries, format as 'json' | 'yaml'));
+        await writeStatuses(
+          ids,
+          format,
+          (id) => client.podSandboxStatus({ pod_sandbox_id: id, verbose }).catch((e: unknown) => { throw describeError(`get pod sandbox status of ${id}`, e); }),
+          { table: (r) => renderPodStatusTable(r, verbose), status: podStatusJson },
+        );
       });
     });
 
@@ -239,15 +209,8 @@ export function podCommands(parent: Command): void {
     .action(async (args: string[], o: { force?: boolean; all?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => {
         const ids = o.all ? (await client.listPodSandbox({})).items.map((p) => p.id) : await resolvePodIds(client, args);
-        if (ids.length === 0) {
-          if (o.all) {
-            process.stderr.write('No pods to remove\n');
-            return;
-          }
-          throw new Error('rmp needs at least one POD-ID (or --all)');
-        }
-        await forEachId(ids, async (id) => {
-          const shown = o.all ? id : (args[ids.indexOf(id)] ?? id);
+        await removeEach(ids, o.all === true, { nothing: 'No pods to remove', usage: 'rmp needs at least one POD-ID (or --all)' }, async (id, i) => {
+          const shown = o.all ? id : (args[i] as string);
           const st = await client.podSandboxStatus({ pod_sandbox_id: id }).catch((e: unknown) => { throw describeError(`getting sandbox status of pod "${shown}"`, e); });
           if (st.status?.state === 'SANDBOX_READY') {
             if (!o.force) throw new Error(`pod sandbox "${shown}" is running, please stop it first`);

@@ -102,8 +102,6 @@ export function goYaml(v: JsonValue): string {
   return yamlStringify(v, { sortMapEntries: true, indentSeq: false, lineWidth: 0 });
 }
 
-export type OutputFormat = 'json' | 'yaml' | 'table' | 'go-template';
-
 /**
  * What crictl prints for a message with `-o json|yaml` (fmt.Println of the marshalled text: JSON
  * gets one newline, YAML, which already ends in one, gets a blank line).

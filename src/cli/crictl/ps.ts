@@ -3,10 +3,11 @@
 import type { Command } from 'commander';
 import type { CriClient } from '../../cri/client.js';
 import type { Container, ContainerStatusResponse } from '../../cri/types.js';
-import { collect, describeError, matchesRegex, newestFirst, outputFormat, parseLabels, resolveContainerIds, resolveIdPrefix, withClient, write } from './context.js';
-import { GO_ZERO_TIME_RFC3339, ago, containerState, renderTable, rfc3339Nano, truncateId } from './format.js';
-import { goMap, labelBlock } from './pods.js';
-import { renderMessage, renderStatusData, toProtoJson, type JsonObject } from './protojson.js';
+import {
+  collect, describeError, matchesRegex, newestFirst, outputFormat, parseLabels, resolveContainerFilter, resolveContainerIds, resolvePodFilter, withClient, write, writeStatuses,
+} from './context.js';
+import { GO_ZERO_TIME_RFC3339, ago, containerState, goMap, labelBlock, renderTable, rfc3339Nano, truncateId } from './format.js';
+import { renderMessage, toProtoJson, type JsonObject } from './protojson.js';
 
 export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
 export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
@@ -55,10 +56,8 @@ export function selectContainers(containers: readonly Container[], opts: Contain
 
 export async function listContainers(client: CriClient, opts: ContainerListOptions): Promise<Container[]> {
   const state = containerStateFilter(opts);
-  let id = opts.id ?? '';
-  let pod = opts.pod ?? '';
-  if (id !== '') id = resolveIdPrefix(id, (await client.listContainers({})).containers.map((c) => c.id), 'container');
-  if (pod !== '') pod = resolveIdPrefix(pod, (await client.listPodSandbox({})).items.map((p) => p.id), 'pod sandbox');
+  const id = await resolveContainerFilter(client, opts.id);
+  const pod = await resolvePodFilter(client, opts.pod);
   const res = await client.listContainers({ filter: { id, pod_sandbox_id: pod, label_selector: parseLabels(opts.label), ...(state ? { state } : {}) } });
   let list = res.containers;
   if (opts.image !== undefined && opts.image !== '') {
@@ -185,8 +184,7 @@ export function psCommands(parent: Command): void {
       let images: Map<string, string> | undefined;
       if (o.resolveImagePath) {
         images = new Map();
-        for (const c of list) {
-          const ref = c.image?.image ?? '';
+        for (const ref of new Set(list.map((c) => c.image?.image ?? ''))) {
           const st = await client.imageStatus({ image: { image: ref } }).catch((e: unknown) => { throw describeError('failed to fetch repo image', e); });
           images.set(ref, st.image?.repo_tags[0] ?? ref);
         }
@@ -208,15 +206,12 @@ export function psCommands(parent: Command): void {
     const verbose = !o.quiet;
     await withClient(cmd, async (client) => {
       const ids = args.length > 0 ? await resolveContainerIds(client, args) : (await listContainers(client, o)).map((c) => c.id);
-      if (ids.length === 0) throw new Error('No IDs provided or nothing found per filter');
-      const entries = [];
-      let table = '';
-      for (const id of ids) {
-        const r = await client.containerStatus({ container_id: id, verbose }).catch((e: unknown) => { throw describeError(`get container status of ${id}`, e); });
-        if (format === 'table') table += renderContainerStatusTable(r, verbose);
-        else entries.push({ status: containerStatusJson(r), info: r.info });
-      }
-      write(format === 'table' ? table : renderStatusData(entries, format as 'json' | 'yaml'));
+      await writeStatuses(
+        ids,
+        format,
+        (id) => client.containerStatus({ container_id: id, verbose }).catch((e: unknown) => { throw describeError(`get container status of ${id}`, e); }),
+        { table: (r) => renderContainerStatusTable(r, verbose), status: containerStatusJson },
+      );
     });
   });
 }

@@ -2,9 +2,8 @@
 // (the difference of cumulative CPU time over the difference of the samples' timestamps).
 
 import type { Command } from 'commander';
-import type { CriClient } from '../../cri/client.js';
 import type { ContainerStats } from '../../cri/types.js';
-import { collect, describeError, outputFormat, parseLabels, resolveIdPrefix, withClient, write } from './context.js';
+import { collect, describeError, outputFormat, parseLabels, resolveContainerFilter, resolvePodFilter, withClient, write } from './context.js';
 import { humanSize, renderTable, truncateId } from './format.js';
 import { renderMessage } from './protojson.js';
 
@@ -74,24 +73,22 @@ export function statsCommand(parent: Command): void {
       const seconds = Number(o.seconds);
       if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--seconds must be a number of seconds, got "${o.seconds}"`);
       await withClient(cmd, async (client) => {
-        let id = o.id ?? arg ?? '';
-        let pod = o.pod ?? '';
-        if (id !== '') id = resolveIdPrefix(id, (await client.listContainers({})).containers.map((c) => c.id), 'container');
-        if (pod !== '') pod = resolveIdPrefix(pod, (await client.listPodSandbox({})).items.map((p) => p.id), 'pod sandbox');
+        const id = await resolveContainerFilter(client, o.id ?? arg);
+        const pod = await resolvePodFilter(client, o.pod);
         const filter = { id, pod_sandbox_id: pod, label_selector: parseLabels(o.label) };
-        const sample = async (c: CriClient): Promise<ContainerStats[]> =>
-          sortStats((await c.listContainerStats({ filter }).catch((e: unknown) => { throw describeError('get container stats', e); })).stats);
+        const sample = async (): Promise<ContainerStats[]> =>
+          sortStats((await client.listContainerStats({ filter }).catch((e: unknown) => { throw describeError('get container stats', e); })).stats);
         let stop = false;
         const onSigint = (): void => { stop = true; };
         if (o.watch) process.once('SIGINT', onSigint);
         try {
           do {
-            const first = await sample(client);
+            const first = await sample();
             if (format !== 'table') {
               write(renderMessage({ stats: first }, 'ListContainerStatsResponse', format as 'json' | 'yaml'));
             } else {
               await sleep(seconds * 1000);
-              const table = renderStats(first, await sample(client), o.all === true);
+              const table = renderStats(first, await sample(), o.all === true);
               // crictl clears the screen before each table; only worth doing on a terminal.
               write((o.watch && process.stdout.isTTY ? '\x1b[2J\x1b[H' : '') + table);
             }

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderImages, repoTagPairs, sortImages } from '../../../src/cli/crictl/images.js';
-import { labelBlock, renderPodStatusTable, renderPods, podStatusJson, selectPods } from '../../../src/cli/crictl/pods.js';
+import { labelBlock } from '../../../src/cli/crictl/format.js';
+import { renderPodStatusTable, renderPods, podStatusJson, selectPods } from '../../../src/cli/crictl/pods.js';
 import { containerStateFilter, containerStatusJson, renderContainerStatusTable, renderContainers } from '../../../src/cli/crictl/ps.js';
 import { renderInfo, renderVersion } from '../../../src/cli/crictl/runtime.js';
 import { renderStats } from '../../../src/cli/crictl/stats.js';
