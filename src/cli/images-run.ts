@@ -12,7 +12,8 @@ import { humanSize, renderTable, truncateId } from './crictl/format.js';
 import { repoAndDigest, repoTagPairs } from './crictl/images.js';
 import { LocalImageStore, imageId, splitNames } from './image-store.js';
 import type { ImageRecord } from '../runtime/images/image-records.js';
-import { DEFAULT_REGISTRIES_FILE, type ExportFlags, type ImportFlags, type ListFlags, type PullFlags, type RootFlags } from './images.js';
+import { DEFAULT_REGISTRIES_FILE } from '../runtime/defaults.js';
+import { type ExportFlags, type ImportFlags, type ListFlags, type PullFlags, type RootFlags } from './images.js';
 
 /** The registries config: `--registries FILE` (must exist), else the default file if present. */
 export async function registriesFrom(path: string | undefined): Promise<RegistriesConfig> {

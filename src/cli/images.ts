@@ -4,9 +4,8 @@
 // (see main.ts).
 
 import { Command } from 'commander';
+import { DEFAULT_REGISTRIES_FILE, DEFAULT_RUNTIME_ROOT } from '../runtime/defaults.js';
 
-export const DEFAULT_RUNTIME_ROOT = '/var/lib/skiff/runtime';
-export const DEFAULT_REGISTRIES_FILE = '/etc/skiff/registries.yaml';
 
 export interface RootFlags {
   root: string;

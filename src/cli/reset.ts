@@ -4,8 +4,7 @@
 // The implementation is imported when the command runs (see main.ts).
 
 import { Command } from 'commander';
-import { DEFAULT_RUNTIME_ROOT } from './images.js';
-import { DEFAULT_RUNTIME_SOCKET, DEFAULT_RUNTIME_STATE } from './runtime-options.js';
+import { DEFAULT_RUNTIME_ROOT, DEFAULT_RUNTIME_SOCKET, DEFAULT_RUNTIME_STATE } from '../runtime/defaults.js';
 
 interface ResetFlags {
   socket: string;

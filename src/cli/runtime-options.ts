@@ -15,10 +15,8 @@
 import { Command, Option } from 'commander';
 import type { CriCallRecord } from '../cri/server.js';
 import type { RuntimeOptions } from '../runtime/service/service.js';
-import { DEFAULT_REGISTRIES_FILE, DEFAULT_RUNTIME_ROOT } from './images.js';
+import { DEFAULT_REGISTRIES_FILE, DEFAULT_RUNTIME_ROOT, DEFAULT_RUNTIME_SOCKET, DEFAULT_RUNTIME_STATE } from '../runtime/defaults.js';
 
-export const DEFAULT_RUNTIME_SOCKET = '/run/skiff/cri.sock';
-export const DEFAULT_RUNTIME_STATE = '/run/skiff/runtime';
 
 /** Which spelling of the options a command uses (see the file comment). */
 export type RuntimeFlagStyle = 'standalone' | 'embedded';

@@ -26,7 +26,7 @@ const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
 const COMMAND_MODULES = ['cli/scheduler.js', 'cli/controller-manager.js', 'cli/sim.js', 'cli/reset.js', 'cli/crictl/index.js', 'cli/images.js', 'cli/server.js', 'cli/agent.js', 'cli/runtime.js'];
 
 /** Modules (under src/) a definition may load: the CLI itself, small parsers its flags use, the CRI descriptors crictl's output needs. */
-const ALLOWED_SRC = [/^cli\//, /^util\/duration\.js$/, /^api\/quantity\.js$/, /^sim\/options\.js$/, /^cri\/proto\.js$/, /^runtime\/oci\/log\.js$/];
+const ALLOWED_SRC = [/^cli\//, /^util\/duration\.js$/, /^api\/quantity\.js$/, /^sim\/options\.js$/, /^cri\/proto\.js$/, /^runtime\/oci\/log\.js$/, /^runtime\/defaults\.js$/];
 /** Packages that only implementations use. */
 const FORBIDDEN_PACKAGES = ['@grpc/grpc-js', 'ws', 'tar-stream', 'better-sqlite3', 'etcd3', 'cli-progress', '@peculiar/x509', 'jose'];
 

@@ -16,7 +16,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { CriClient } from '../../cri/client.js';
 import type { CriError } from '../../cri/errors.js';
-import { DEFAULT_RUNTIME_SOCKET } from '../runtime-options.js';
+import { DEFAULT_RUNTIME_SOCKET } from '../../runtime/defaults.js';
 import { renderStatusData, type JsonValue } from './protojson.js';
 
 /** Where `skiff runtime`, `skiff agent` and `skiff server` serve CRI by default. */

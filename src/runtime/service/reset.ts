@@ -10,6 +10,7 @@ import path from 'node:path';
 import { socketPath, socketServed } from '../../cri/server.js';
 import { DEFAULT_BRIDGE } from '../../network/cni-config.js';
 import { runTool, unmountAllUnder } from '../mount.js';
+import { DEFAULT_RUNTIME_SOCKET } from '../defaults.js';
 import { recover } from './recover.js';
 import { removeSandboxResources, stopSandbox } from './sandbox.js';
 import { createContext, type RuntimeOptions } from './service.js';
@@ -52,7 +53,7 @@ export async function removeCgroupTree(rel: string): Promise<{ removed: string[]
 }
 
 export async function resetRuntime(opts: ResetOptions): Promise<ResetReport> {
-  const sock = socketPath(opts.socket ?? '/run/skiff/cri.sock');
+  const sock = socketPath(opts.socket ?? DEFAULT_RUNTIME_SOCKET);
   if (await socketServed(sock)) throw new Error(`a runtime is serving ${sock}: stop it (skiff runtime / skiff server) before resetting`);
   const report: ResetReport = { sandboxes: [], orphans: [], cgroups: [], problems: [] };
   const { ctx } = await createContext({ ...opts, warn: (m) => report.problems.push(m) });

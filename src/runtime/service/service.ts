@@ -21,6 +21,7 @@ import { imageFsInfo, imageStatus, listImages, pull, removeImage } from './image
 import { recover, type RecoveryReport } from './recover.js';
 import { ensurePauseRootfs, listSandboxes, podNetns, removeSandboxResources, runPodSandbox, sandboxStatus, stopSandbox } from './sandbox.js';
 import { KeyedLock } from '../../util/keyed-lock.js';
+import { DEFAULT_RUNTIME_ROOT, DEFAULT_RUNTIME_STATE } from '../defaults.js';
 import { IdIndex, containerRecords, sandboxRecords } from './state.js';
 import { containerStats, sandboxStats } from './stats.js';
 
@@ -82,8 +83,8 @@ export async function defaultHandlers(): Promise<HandlerConfig[]> {
 
 /** The runtime's context for `opts` (no socket, no recovery yet): shared by startRuntime and resetRuntime. */
 export async function createContext(opts: Omit<RuntimeOptions, 'socket'>): Promise<{ ctx: RuntimeContext; defaultNetwork: (cidr: string | undefined) => CniConflist; generated: boolean }> {
-  const root = path.resolve(opts.root ?? '/var/lib/skiff/runtime');
-  const stateDir = path.resolve(opts.stateDir ?? '/run/skiff/runtime');
+  const root = path.resolve(opts.root ?? DEFAULT_RUNTIME_ROOT);
+  const stateDir = path.resolve(opts.stateDir ?? DEFAULT_RUNTIME_STATE);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`skiff runtime: ${m}\n`));
   const handlers = new Map<string, OciRuntime>();
   for (const h of opts.handlers ?? (await defaultHandlers())) {
