@@ -216,17 +216,17 @@ export class OciRuntime {
     }
   }
 
-  /** Creation time: the runtime's, else when the runtime wrote the init pid file (runsc reports none). */
+  /** Creation time: the runtime's, else (runsc reports none; an exited container's is not asked) when the runtime wrote the init pid file. */
   private async createdAt(h: ContainerHandle, st: RuncState | undefined): Promise<Date | undefined> {
     const fromRuntime = st?.created ? new Date(st.created) : undefined;
     if (fromRuntime && !Number.isNaN(fromRuntime.getTime())) return fromRuntime;
     return stat(path.join(h.bundle, 'pidfile')).then((s) => s.mtime, () => undefined);
   }
 
-  /** The container's state from conmon's files and the runtime. */
+  /** The container's state from conmon's files and, unless conmon recorded the exit, the runtime. */
   async status(h: ContainerHandle): Promise<ContainerRuntimeStatus> {
     let exit = await this.exitInfo(h);
-    const st: RuncState | undefined = await this.cli.state(h.id);
+    const st = exit ? undefined : await this.cli.state(h.id);
     const createdAt = await this.createdAt(h, st);
     if (!exit && st && st.status === 'stopped') {
       // The process is gone; conmon writes the exit file once it has drained the output.
