@@ -287,11 +287,11 @@ export class OciRuntime {
   async waitExit(h: ContainerHandle, timeoutMs: number, signal?: AbortSignal): Promise<ExitInfo | undefined> {
     const deadline = Date.now() + timeoutMs;
     let delay = 20;
+    const conmon = await readPid(path.join(h.persistDir, 'conmon.pid')); // written once, at create
     for (;;) {
       const exit = await this.exitInfo(h);
       if (exit) return exit;
       if (signal?.aborted || Date.now() >= deadline) return undefined;
-      const conmon = await readPid(path.join(h.persistDir, 'conmon.pid'));
       if (!pidAlive(conmon)) {
         const st = await this.cli.state(h.id);
         if (!st || st.status === 'stopped') return { exitCode: UNKNOWN_EXIT_CODE, finishedAt: new Date() };
