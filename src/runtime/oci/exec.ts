@@ -6,11 +6,11 @@
 // kills the command's process group. The command inherits the container process's settings
 // (user, env, cwd, capabilities, seccomp, AppArmor) from the bundle's config.json.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CriError, GrpcStatus } from '../../cri/errors.js';
+import { runProcess, type RunResult } from '../process/run.js';
 import { parseSyncMessage } from './conmon.js';
 import { parseCriLog } from './log.js';
 import type { OciProcess, OciSpec } from './oci-types.js';
@@ -99,21 +99,19 @@ export async function execSync(t: ExecSyncTarget, cmd: readonly string[], opts: 
     if (timeoutSec > 0) args.push('--timeout', String(timeoutSec));
     for (const a of t.cli.baseArgs) args.push('--runtime-arg', a);
 
-    const messages = await new Promise<string>((resolve, reject) => {
-      const child = spawn(t.conmonPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' } });
-      let sync = '';
-      let stderr = '';
-      (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
-      (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => (sync += d));
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      // Safety net only: conmon enforces the timeout itself.
-      const guard = timeoutSec > 0 ? setTimeout(() => child.kill('SIGKILL'), (timeoutSec + 30) * 1000) : undefined;
-      child.on('error', (e) => reject(new CriError(GrpcStatus.INTERNAL, `cannot run ${t.conmonPath}: ${e.message}`)));
-      child.on('close', () => {
-        if (guard) clearTimeout(guard);
-        resolve(sync || stderr);
+    // The sync pipe (fd 3) carries the pid, then the exit code. The limit is a safety net only:
+    // conmon enforces the timeout itself.
+    let r: RunResult;
+    try {
+      r = await runProcess(t.conmonPath, args, {
+        env: { ...process.env, _OCI_SYNCPIPE: '3' },
+        fd3Output: true,
+        ...(timeoutSec > 0 ? { timeoutMs: (timeoutSec + 30) * 1000 } : {}),
       });
-    });
+    } catch (e) {
+      throw new CriError(GrpcStatus.INTERNAL, e instanceof Error ? e.message : String(e));
+    }
+    const messages = r.fd3 || r.stderr;
 
     const lines = messages.split('\n').filter((l) => l.trim() !== '').map(parseSyncMessage);
     const [started, finished] = lines;

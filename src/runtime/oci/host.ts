@@ -38,13 +38,14 @@ export function capabilitiesOfMask(hex: string, capLastCap: number): string[] {
 }
 
 const readText = async (p: string): Promise<string | undefined> => (await readTextIfAny(p))?.trim();
-const exists = pathExists;
 
 /** Probes the host; every probe has a conservative fallback, so this never throws. */
 export async function detectHostFeatures(cgroupRoot = '/sys/fs/cgroup'): Promise<HostFeatures> {
   const oom = Number(await readText('/proc/self/oom_score_adj'));
-  const cgroupV2 = await exists(path.join(cgroupRoot, 'cgroup.controllers'));
-  const v2Controllers = cgroupV2 ? ((await readText(path.join(cgroupRoot, 'cgroup.controllers'))) ?? '').split(/\s+/) : [];
+  // cgroup v2 has this file at its root (one read tells the version and the controllers).
+  const controllers = await readText(path.join(cgroupRoot, 'cgroup.controllers'));
+  const cgroupV2 = controllers !== undefined;
+  const v2Controllers = controllers?.split(/\s+/) ?? [];
   const capLast = Number(await readText('/proc/sys/kernel/cap_last_cap'));
   const capLastCap = Number.isInteger(capLast) && capLast > 0 ? capLast : 40;
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec((await readText('/proc/self/status')) ?? '')?.[1];
@@ -52,10 +53,10 @@ export async function detectHostFeatures(cgroupRoot = '/sys/fs/cgroup'): Promise
     oomScoreAdjMin: Number.isInteger(oom) ? oom : 0,
     apparmor: (await readText('/sys/module/apparmor/parameters/enabled')) === 'Y',
     cgroupV2,
-    hugetlb: cgroupV2 ? v2Controllers.includes('hugetlb') : await exists(path.join(cgroupRoot, 'hugetlb', 'tasks')),
+    hugetlb: cgroupV2 ? v2Controllers.includes('hugetlb') : await pathExists(path.join(cgroupRoot, 'hugetlb', 'tasks')),
     swapAccounting: cgroupV2
       ? v2Controllers.includes('memory')
-      : await exists(path.join(cgroupRoot, 'memory', 'memory.memsw.limit_in_bytes')),
+      : await pathExists(path.join(cgroupRoot, 'memory', 'memory.memsw.limit_in_bytes')),
     capLastCap,
     ...(capEff !== undefined ? { currentCapabilities: capabilitiesOfMask(capEff, capLastCap) } : {}),
   };

@@ -76,6 +76,12 @@ export interface ContainerRuntimeStatus {
   reason?: 'OOMKilled' | 'Completed' | 'Error';
 }
 
+/** What conmon recorded when the container exited. */
+export interface ExitInfo {
+  exitCode: number;
+  finishedAt: Date;
+}
+
 /** Exit code reported when the runtime says stopped but conmon died without writing one (CRI-O uses 255 too). */
 export const UNKNOWN_EXIT_CODE = 255;
 
@@ -167,7 +173,7 @@ export class OciRuntime {
   }
 
   /** The exit code and time conmon recorded, if the container has exited. */
-  async exitInfo(h: ContainerHandle): Promise<{ exitCode: number; finishedAt: Date } | undefined> {
+  async exitInfo(h: ContainerHandle): Promise<ExitInfo | undefined> {
     for (const file of [path.join(h.persistDir, 'exit'), path.join(this.options.exitDir, h.id)]) {
       try {
         const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
@@ -210,17 +216,17 @@ export class OciRuntime {
     }
   }
 
-  /** Creation time: the runtime's, else when the runtime wrote the init pid file (runsc reports none). */
+  /** Creation time: the runtime's, else (runsc reports none; an exited container's is not asked) when the runtime wrote the init pid file. */
   private async createdAt(h: ContainerHandle, st: RuncState | undefined): Promise<Date | undefined> {
     const fromRuntime = st?.created ? new Date(st.created) : undefined;
     if (fromRuntime && !Number.isNaN(fromRuntime.getTime())) return fromRuntime;
     return stat(path.join(h.bundle, 'pidfile')).then((s) => s.mtime, () => undefined);
   }
 
-  /** The container's state from conmon's files and the runtime. */
+  /** The container's state from conmon's files and, unless conmon recorded the exit, the runtime. */
   async status(h: ContainerHandle): Promise<ContainerRuntimeStatus> {
     let exit = await this.exitInfo(h);
-    const st: RuncState | undefined = await this.cli.state(h.id);
+    const st = exit ? undefined : await this.cli.state(h.id);
     const createdAt = await this.createdAt(h, st);
     if (!exit && st && st.status === 'stopped') {
       // The process is gone; conmon writes the exit file once it has drained the output.
@@ -251,11 +257,22 @@ export class OciRuntime {
    * only an unclear case (conmon gone, no exit file) asks the runtime.
    */
   async runningPid(h: ContainerHandle): Promise<number | undefined> {
-    if (await this.exitInfo(h)) return undefined;
-    const [conmon, pid] = await Promise.all([readPid(path.join(h.persistDir, 'conmon.pid')), readPid(path.join(h.bundle, 'pidfile'))]);
-    if (pidAlive(conmon) && pidAlive(pid)) return pid;
+    const seen = await this.fromConmon(h);
+    if (seen !== undefined) return 'pid' in seen ? seen.pid : undefined;
     const st = await this.status(h);
     return st.state === 'running' && st.pid > 0 ? st.pid : undefined;
+  }
+
+  /**
+   * What conmon's files alone say: the exit it recorded, or the init pid while both conmon and
+   * that pid live; undefined when they leave it unclear (conmon gone without an exit file). A
+   * created, never started container also reads as running here: its init waits in the runtime.
+   */
+  private async fromConmon(h: ContainerHandle): Promise<{ exit: ExitInfo } | { pid: number } | undefined> {
+    const exit = await this.exitInfo(h);
+    if (exit) return { exit };
+    const [conmon, pid] = await Promise.all([readPid(path.join(h.persistDir, 'conmon.pid')), readPid(path.join(h.bundle, 'pidfile'))]);
+    return pid !== undefined && pidAlive(conmon) && pidAlive(pid) ? { pid } : undefined;
   }
 
   /** Signals the container's init (or, with `all`, every process in it). */
@@ -267,14 +284,14 @@ export class OciRuntime {
    * Waits until conmon has recorded the exit, polling. Resolves undefined on timeout or abort;
    * also stops waiting when the runtime reports the container gone and conmon is dead.
    */
-  async waitExit(h: ContainerHandle, timeoutMs: number, signal?: AbortSignal): Promise<{ exitCode: number; finishedAt: Date } | undefined> {
+  async waitExit(h: ContainerHandle, timeoutMs: number, signal?: AbortSignal): Promise<ExitInfo | undefined> {
     const deadline = Date.now() + timeoutMs;
     let delay = 20;
+    const conmon = await readPid(path.join(h.persistDir, 'conmon.pid')); // written once, at create
     for (;;) {
       const exit = await this.exitInfo(h);
       if (exit) return exit;
       if (signal?.aborted || Date.now() >= deadline) return undefined;
-      const conmon = await readPid(path.join(h.persistDir, 'conmon.pid'));
       if (!pidAlive(conmon)) {
         const st = await this.cli.state(h.id);
         if (!st || st.status === 'stopped') return { exitCode: UNKNOWN_EXIT_CODE, finishedAt: new Date() };
@@ -292,9 +309,12 @@ export class OciRuntime {
    * leave it unclear, so a stop costs the `kill` calls alone.
    */
   async stop(h: ContainerHandle, timeoutSeconds: number, opts: { signal?: string; abort?: AbortSignal; started?: boolean } = {}): Promise<void> {
+    // One look at conmon's files; the runtime is asked only when they cannot tell running from
+    // created (not known to be started) or leave it unclear.
+    const seen = await this.fromConmon(h);
+    if (seen !== undefined && 'exit' in seen) return;
     let created = false;
-    if (!opts.started || (await this.runningPid(h)) === undefined) {
-      if (await this.exitInfo(h)) return;
+    if (!opts.started || seen === undefined) {
       const st = await this.status(h);
       if (st.state === 'exited') return;
       if (st.state === 'unknown') throw CriError.notFound(`container ${h.id} does not exist in the ${this.handler} runtime`);

@@ -46,34 +46,40 @@ function parseId(s: string): number | undefined {
   return n <= MAX_ID ? n : undefined;
 }
 
-/** Entries of an /etc/passwd text; malformed lines are skipped, as libc does. */
-export function parsePasswd(text: string | null | undefined): PasswdEntry[] {
-  const out: PasswdEntry[] = [];
+/**
+ * The `:`-separated fields of each entry line of a passwd/group text that has at least
+ * `minFields` fields, a name and a numeric id in field 2; comments, blank and malformed lines
+ * are skipped, as libc does.
+ */
+function dbEntries(text: string | null | undefined, minFields: number): { f: string[]; name: string; id: number }[] {
+  const out: { f: string[]; name: string; id: number }[] = [];
   for (const line of (text ?? '').split('\n')) {
     if (line.startsWith('#') || line.trim() === '') continue;
     const f = line.split(':');
-    if (f.length < 4) continue;
-    const uid = parseId(f[2] ?? '');
+    const name = f[0] ?? '';
+    const id = parseId(f[2] ?? '');
+    if (f.length >= minFields && name !== '' && id !== undefined) out.push({ f, name, id });
+  }
+  return out;
+}
+
+/** Entries of an /etc/passwd text; malformed lines are skipped, as libc does. */
+export function parsePasswd(text: string | null | undefined): PasswdEntry[] {
+  const out: PasswdEntry[] = [];
+  for (const { f, name, id } of dbEntries(text, 4)) {
     const gid = parseId(f[3] ?? '');
-    if (uid === undefined || gid === undefined || f[0] === '') continue;
-    out.push({ name: f[0] as string, uid, gid, home: f[5] ?? '', shell: f[6] ?? '' });
+    if (gid !== undefined) out.push({ name, uid: id, gid, home: f[5] ?? '', shell: f[6] ?? '' });
   }
   return out;
 }
 
 /** Entries of an /etc/group text; malformed lines are skipped. */
 export function parseGroup(text: string | null | undefined): GroupEntry[] {
-  const out: GroupEntry[] = [];
-  for (const line of (text ?? '').split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const f = line.split(':');
-    if (f.length < 3) continue;
-    const gid = parseId(f[2] ?? '');
-    if (gid === undefined || f[0] === '') continue;
-    const members = (f[3] ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
-    out.push({ name: f[0] as string, gid, members });
-  }
-  return out;
+  return dbEntries(text, 3).map(({ f, name, id }) => ({
+    name,
+    gid: id,
+    members: (f[3] ?? '').split(',').map((m) => m.trim()).filter((m) => m !== ''),
+  }));
 }
 
 /**

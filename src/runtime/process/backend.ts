@@ -4,13 +4,16 @@
 //
 // Contract shared by both backends:
 // - `done` settles exactly once (unless the handle was released): with the exit (status and all
-//   output), with the sync pipe's first line (syncPipe mode), or with a SpawnError when the
+//   output), with the sync pipe's first line (fd3 'sync-line'), or with a SpawnError when the
 //   process could not be started. It never rejects.
 // - After the child exits, its stdout/stderr may stay open because a descendant inherited them
 //   (runsc's gofer does); the outcome then waits at most `exitGraceMs` for them to close.
-// - syncPipe mode: the child gets a pipe as fd 3; `done` settles with its first line (without the
-//   newline) as soon as that arrives — the child's exit is not awaited and all pipes are dropped —
-//   or, when fd 3 reaches EOF without a line, with the exit as above (stdout/stderr say why).
+// - fd3 'sync-line': the child gets a pipe as fd 3; `done` settles with its first line (without
+//   the newline) as soon as that arrives — the child's exit is not awaited and all pipes are
+//   dropped — or, when fd 3 reaches EOF without a line, with the exit as above (stdout/stderr say
+//   why).
+// - fd3 'output': the child gets a pipe as fd 3, collected like stdout into the exit's `fd3`
+//   (conmon --sync reports a whole run there: the pid, then the exit code).
 // - kill(signal) signals the child (its pid only, as child_process does) unless it was reaped.
 // - release() stops all interest in the child: pipes are closed, `done` will not settle.
 
@@ -24,8 +27,8 @@ export interface ProcessRequest {
   cwd?: string;
   /** Bytes written to a stdin pipe, which is then closed; undefined: stdin is /dev/null. */
   input?: Buffer;
-  /** Give the child a pipe as fd 3 and settle with the first line it writes there. */
-  syncPipe: boolean;
+  /** fd 3 of the child: none, a sync pipe whose first line settles `done`, or collected output. */
+  fd3: 'none' | 'sync-line' | 'output';
   /** Start the child in a new session (setsid), as child_process's `detached`. */
   newSession: boolean;
   /** How long the child's stdout/stderr may stay open after it exited (see above). */
@@ -40,6 +43,8 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
   stdout: Buffer;
   stderr: Buffer;
+  /** What the child wrote to fd 3 (fd3 'output'); empty otherwise. */
+  fd3: Buffer;
 }
 
 export interface ProcessSyncLine {

@@ -14,7 +14,7 @@ function start(req: ProcessRequest): ProcessHandle {
   let resolve!: (o: ProcessOutcome) => void;
   const done = new Promise<ProcessOutcome>((r) => (resolve = r));
   const stdio: StdioOptions = [req.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
-  if (req.syncPipe) stdio.push('pipe');
+  if (req.fd3 !== 'none') stdio.push('pipe');
   let child: ChildProcess;
   try {
     child = spawn(req.command, req.args, { cwd: req.cwd, env: req.env, stdio, detached: req.newSession });
@@ -25,12 +25,14 @@ function start(req: ProcessRequest): ProcessHandle {
 
   const out: Buffer[] = [];
   const err: Buffer[] = [];
+  const fd3: Buffer[] = [];
   child.stdout?.on('data', (c: Buffer) => out.push(c));
   child.stderr?.on('data', (c: Buffer) => err.push(c));
+  if (req.fd3 === 'output') (child.stdio[3] as Readable).on('data', (c: Buffer) => fd3.push(c));
   let settled = false;
   let graceTimer: NodeJS.Timeout | undefined;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let syncOpen = req.syncPipe;
+  let syncOpen = req.fd3 === 'sync-line';
 
   const drop = (): void => {
     clearTimeout(graceTimer);
@@ -44,7 +46,7 @@ function start(req: ProcessRequest): ProcessHandle {
     if (o !== undefined) resolve(o);
   };
   const finishExit = (code: number | null, signal: NodeJS.Signals | null): void =>
-    finish({ kind: 'exit', pid: child.pid ?? 0, code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+    finish({ kind: 'exit', pid: child.pid ?? 0, code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), fd3: Buffer.concat(fd3) });
   // After the exit (and, with a sync pipe, its EOF) the output gets exitGraceMs to drain.
   const startGrace = (): void => {
     if (exit === undefined || syncOpen || graceTimer !== undefined) return;
@@ -52,7 +54,7 @@ function start(req: ProcessRequest): ProcessHandle {
     graceTimer = setTimeout(() => finishExit(code, signal), req.exitGraceMs);
   };
 
-  if (req.syncPipe) {
+  if (req.fd3 === 'sync-line') {
     const sync = child.stdio[3] as Readable;
     let buf = '';
     sync.setEncoding('utf8');

@@ -11,6 +11,8 @@
 // - After the exit, output held open by a descendant gets `exitGraceMs` (250 ms) to drain.
 // - env is the child's whole environment (default: this process's); stdin is /dev/null unless
 //   `input` is given.
+// - fd3Output gives the child a pipe as fd 3 whose bytes come back as `fd3`, drained like stdout
+//   (conmon --exec --sync reports there).
 //
 // Which backend starts the process: the perl spawner (spawner.ts) unless SKIFF_SPAWNER=off, in
 // which case child_process (direct.ts). Both honour backend.ts's contract.
@@ -33,6 +35,8 @@ export interface RunOptions {
   exitGraceMs?: number;
   /** Start the child in its own session (setsid). */
   newSession?: boolean;
+  /** runProcess: give the child a pipe as fd 3 and return what it writes there as `fd3`. */
+  fd3Output?: boolean;
   /** Who starts the process; default processBackend(). */
   backend?: ProcessBackend;
 }
@@ -43,6 +47,8 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** What the child wrote to fd 3, with fd3Output. */
+  fd3?: string;
   /** Set when runProcess itself ended the child: timeoutMs passed, or the signal aborted. */
   killed?: 'timeout' | 'abort';
 }
@@ -60,13 +66,14 @@ export function processBackend(): ProcessBackend {
 /** Runs `command` to completion; see the contract above. */
 export async function runProcess(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   if (opts.signal?.aborted) return { code: null, signal: null, stdout: '', stderr: '', killed: 'abort' };
-  const handle = (opts.backend ?? processBackend()).start(request(command, args, opts, false));
+  const handle = (opts.backend ?? processBackend()).start(request(command, args, opts, opts.fd3Output ? 'output' : 'none'));
   const stop = watchLimits(handle, opts, () => undefined);
   try {
     const o = await handle.done;
     if (o.kind === 'spawn-error') throw o.error;
     if (o.kind === 'line') throw new Error('runProcess: a sync-pipe outcome without a sync pipe'); // cannot happen
     const r: RunResult = { code: o.code, signal: o.signal, stdout: o.stdout.toString(), stderr: o.stderr.toString() };
+    if (opts.fd3Output) r.fd3 = o.fd3.toString();
     if (stop.killed !== undefined) r.killed = stop.killed;
     return r;
   } finally {
@@ -88,7 +95,7 @@ export type SyncLineResult =
  */
 export async function runUntilSyncLine(command: string, args: readonly string[], opts: RunOptions = {}): Promise<SyncLineResult> {
   if (opts.signal?.aborted) return { kind: 'killed', reason: 'abort' };
-  const handle = (opts.backend ?? processBackend()).start(request(command, args, opts, true));
+  const handle = (opts.backend ?? processBackend()).start(request(command, args, opts, 'sync-line'));
   let gaveUp!: (r: { kind: 'killed'; reason: 'timeout' | 'abort' }) => void;
   const killed = new Promise<{ kind: 'killed'; reason: 'timeout' | 'abort' }>((r) => (gaveUp = r));
   const stop = watchLimits(handle, opts, (reason) => {
@@ -106,7 +113,7 @@ export async function runUntilSyncLine(command: string, args: readonly string[],
   }
 }
 
-function request(command: string, args: readonly string[], opts: RunOptions, syncPipe: boolean): ProcessRequest {
+function request(command: string, args: readonly string[], opts: RunOptions, fd3: ProcessRequest['fd3']): ProcessRequest {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env ?? process.env)) if (v !== undefined) env[k] = v;
   const bad = (what: string): never => {
@@ -122,7 +129,7 @@ function request(command: string, args: readonly string[], opts: RunOptions, syn
     env,
     cwd: opts.cwd,
     input: opts.input === undefined ? undefined : Buffer.from(opts.input),
-    syncPipe,
+    fd3,
     newSession: opts.newSession ?? false,
     exitGraceMs: opts.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS,
   };

@@ -8,17 +8,17 @@
 //   Node → spawner
 //     S id flags:u32 graceMs:u32 cwd:str command:str args:list env:list input:str
 //         flags: 1 stdin is a pipe fed `input` then closed (else /dev/null); 2 fd 3 is a sync
-//         pipe; 4 setsid. cwd '' = the spawner's. args exclude argv[0] (= command). env: "K=V".
+//         pipe; 4 setsid; 8 fd 3 is an output pipe (stream 3). cwd '' = the spawner's. args exclude argv[0] (= command). env: "K=V".
 //     K id signal:u32       signal the child unless it was reaped (unknown ids are ignored)
 //     R id                  release: close the child's pipes and forget it (it is still reaped)
 //   spawner → Node
 //     P id pid:u32          started (exec succeeded)
 //     E id errno:u32 message:str   could not start (fork, chdir or exec failed); final
-//     O id stream:u8 bytes  output, stream 1 = stdout, 2 = stderr (rest of the payload)
+//     O id stream:u8 bytes  output, stream 1 = stdout, 2 = stderr, 3 = fd 3 (rest of the payload)
 //     Y id line:str         sync mode: the first line on fd 3 (no newline); final, pipes dropped
 //     X id status:u32       exited (wait status as waitpid gives it), output drained; final
-// A child is final once its stdout/stderr (and, in sync mode, fd 3) reached EOF and it was reaped,
-// or graceMs after it was reaped, when a descendant keeps the output open. In sync mode the grace
+// A child is final once its stdout/stderr (and fd 3 if it has one) reached EOF and it was reaped,
+// or graceMs after it was reaped, when a descendant keeps an output open. In sync mode the grace
 // starts only once fd 3 reached EOF: conmon's first process exits long before its line comes.
 //
 // How it runs: one select loop over its stdin, its stdout (when output is queued) and every
@@ -53,13 +53,13 @@ sub now { return (POSIX::times())[0] / POSIX::sysconf(POSIX::_SC_CLK_TCK()); }
 sub emit { my ($type, $id, $body) = @_; my $p = $type . pack('N', $id) . $body; $outbuf .= pack('N', length $p) . $p; }
 
 sub closefh { my ($k, $which) = @_; if ($k->{$which}) { close $k->{$which}; $k->{$which} = undef; } }
-sub drop { my $k = shift; closefh($k, $_) for qw(in out err sync); delete $kids{$k->{id}}; delete $bypid{$k->{pid}} if defined $k->{pid}; }
+sub drop { my $k = shift; closefh($k, $_) for qw(in out err sync fd3); delete $kids{$k->{id}}; delete $bypid{$k->{pid}} if defined $k->{pid}; }
 
 sub try_finish {
   my $k = shift;
   return unless defined $k->{status};
   return if $k->{sync};
-  my $open = $k->{out} || $k->{err};
+  my $open = $k->{out} || $k->{err} || $k->{fd3};
   if ($open) {
     $k->{deadline} //= now() + $k->{grace};
     # Output still waiting in a pipe that back-pressure keeps us from reading is not dropped.
@@ -90,7 +90,7 @@ sub take_list { my ($b, $pos) = @_; my $n = take_u32($b, $pos); return map { tak
 sub start_child {
   my ($id, $flags, $grace, $cwd, $cmd, $args, $env, $input) = @_;
   my (%p, @made);
-  for my $name ('out', 'err', 'ex', ($flags & 1 ? 'in' : ()), ($flags & 2 ? 'sync' : ())) {
+  for my $name ('out', 'err', 'ex', ($flags & 1 ? 'in' : ()), ($flags & 2 ? 'sync' : ()), ($flags & 8 ? 'fd3' : ())) {
     my ($r, $w);
     if (!pipe($r, $w)) { my $e = $! + 0; close $_ for @made; emit('E', $id, pack('N', $e) . pack('N/a*', "pipe: $!")); return; }
     $p{$name} = [$r, $w]; push @made, $r, $w;
@@ -105,7 +105,8 @@ sub start_child {
     defined POSIX::dup2($flags & 1 ? fileno($p{in}[0]) : fileno($devnull), 0) or $fail->('dup2');
     defined POSIX::dup2(fileno($p{out}[1]), 1) or $fail->('dup2');
     defined POSIX::dup2(fileno($p{err}[1]), 2) or $fail->('dup2');
-    if ($flags & 2) { defined POSIX::dup2(fileno($p{sync}[1]), 3) or $fail->('dup2'); }
+    my $three = $p{sync} || $p{fd3};
+    if ($three) { defined POSIX::dup2(fileno($three->[1]), 3) or $fail->('dup2'); }
     if (length $cwd) { chdir $cwd or $fail->("cannot change to directory $cwd"); }
     %ENV = ();
     for my $kv (@$env) { my ($k, $v) = split /=/, $kv, 2; $ENV{$k} = $v if defined $v; }
@@ -113,20 +114,21 @@ sub start_child {
     $fail->('');
   }
   close $p{ex}[1]; close $p{out}[1]; close $p{err}[1];
-  close $p{in}[0] if $p{in}; close $p{sync}[1] if $p{sync};
+  close $p{in}[0] if $p{in}; close $p{sync}[1] if $p{sync}; close $p{fd3}[1] if $p{fd3};
   # Blocks until the child has exec'ed (EOF: the pipe is close-on-exec) or reports why not.
   my $report = '';
   for (;;) { my $n = sysread($p{ex}[0], my $b, 4096); if (!defined $n) { next if $!{EINTR}; last; } last if $n == 0; $report .= $b; }
   close $p{ex}[0];
   if (length $report >= 4) {
-    { no warnings; close $_ for map { @$_ } grep { defined } @p{qw(out err in sync)}; }
+    { no warnings; close $_ for map { @$_ } grep { defined } @p{qw(out err in sync fd3)}; }
     for (;;) { last if waitpid($pid, 0) != -1 || !$!{EINTR}; }
     emit('E', $id, pack('N', unpack('N', $report)) . pack('N/a*', substr($report, 4)));
     return;
   }
   my $k = { id => $id, pid => $pid, grace => $grace / 1000, out => $p{out}[0], err => $p{err}[0],
-            in => $p{in} ? $p{in}[1] : undef, inbuf => $input, sync => $p{sync} ? $p{sync}[0] : undef, syncbuf => '' };
-  nonblock($_) for grep { $_ } @$k{qw(out err in sync)};
+            in => $p{in} ? $p{in}[1] : undef, inbuf => $input, sync => $p{sync} ? $p{sync}[0] : undef, syncbuf => '',
+            fd3 => $p{fd3} ? $p{fd3}[0] : undef };
+  nonblock($_) for grep { $_ } @$k{qw(out err in sync fd3)};
   closefh($k, 'in') if $k->{in} && !length $input;
   $kids{$id} = $k; $bypid{$pid} = $id;
   emit('P', $id, pack('N', $pid));
@@ -190,12 +192,12 @@ for (;;) {
   my $timeout;
   my $t = now();
   for my $k (values %kids) {
-    if ($reading) { vec($rin, fileno($k->{$_}), 1) = 1 for grep { $k->{$_} } qw(out err sync); }
+    if ($reading) { vec($rin, fileno($k->{$_}), 1) = 1 for grep { $k->{$_} } qw(out err sync fd3); }
     vec($win, fileno($k->{in}), 1) = 1 if $k->{in};
     # An unreaped child is polled for: SIGCHLD can land just before select blocks (see header).
     my $wait = defined $k->{deadline} ? $k->{deadline} - $t
              : defined $k->{status} ? undef
-             : !$k->{out} && !$k->{err} && !$k->{sync} ? 0.01 : 0.1;
+             : !$k->{out} && !$k->{err} && !$k->{sync} && !$k->{fd3} ? 0.01 : 0.1;
     $timeout = $wait if defined $wait && (!defined $timeout || $wait < $timeout);
   }
   $timeout = 0 if defined $timeout && $timeout < 0;
@@ -222,6 +224,7 @@ for (;;) {
     pump_input($k) if $k->{in} && vec($wout, fileno($k->{in}), 1);
     pump_output($k, 'out', 1) if $k->{out} && vec($rout, fileno($k->{out}), 1);
     pump_output($k, 'err', 2) if $k->{err} && vec($rout, fileno($k->{err}), 1);
+    pump_output($k, 'fd3', 3) if $k->{fd3} && vec($rout, fileno($k->{fd3}), 1);
     pump_sync($k) if $k->{sync} && vec($rout, fileno($k->{sync}), 1);
   }
   reap();

@@ -30,12 +30,13 @@ import { SPAWNER_SCRIPT } from './spawner-script.js';
 const FLAG_INPUT = 1;
 const FLAG_SYNC_PIPE = 2;
 const FLAG_NEW_SESSION = 4;
+const FLAG_FD3_OUTPUT = 8;
 
 interface Pending {
   command: string;
   pid: number;
-  stdout: Buffer[];
-  stderr: Buffer[];
+  /** Output by stream number (1 stdout, 2 stderr, 3 fd 3). */
+  out: [Buffer[], Buffer[], Buffer[]];
   resolve(o: ProcessOutcome): void;
 }
 
@@ -55,7 +56,7 @@ export class Spawner implements ProcessBackend {
     const proc = this.ensure();
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-    const done = new Promise<ProcessOutcome>((resolve) => this.pending.set(id, { command: req.command, pid: 0, stdout: [], stderr: [], resolve }));
+    const done = new Promise<ProcessOutcome>((resolve) => this.pending.set(id, { command: req.command, pid: 0, out: [[], [], []], resolve }));
     this.write(proc, spawnFrame(id, req));
     this.updateRef();
     return {
@@ -153,7 +154,7 @@ export class Spawner implements ProcessBackend {
         p.pid = f.readUInt32BE(5);
         return;
       case 'O':
-        (f[5] === 1 ? p.stdout : p.stderr).push(f.subarray(6));
+        p.out[(f[5] ?? 1) - 1]?.push(f.subarray(6));
         return;
       case 'E': {
         const errno = f.readUInt32BE(5);
@@ -174,8 +175,9 @@ export class Spawner implements ProcessBackend {
           pid: p.pid,
           code: sig === 0 ? (status >> 8) & 0xff : null,
           signal: sig === 0 ? null : SIGNAL_NAMES.get(sig) ?? null,
-          stdout: Buffer.concat(p.stdout),
-          stderr: Buffer.concat(p.stderr),
+          stdout: Buffer.concat(p.out[0]),
+          stderr: Buffer.concat(p.out[1]),
+          fd3: Buffer.concat(p.out[2]),
         });
         return;
       }
@@ -224,7 +226,8 @@ function frame(type: string, id: number, ...fields: Buffer[]): Buffer {
 }
 
 function spawnFrame(id: number, req: ProcessRequest): Buffer {
-  const flags = (req.input !== undefined ? FLAG_INPUT : 0) | (req.syncPipe ? FLAG_SYNC_PIPE : 0) | (req.newSession ? FLAG_NEW_SESSION : 0);
+  const flags = (req.input !== undefined ? FLAG_INPUT : 0) | (req.newSession ? FLAG_NEW_SESSION : 0)
+    | (req.fd3 === 'sync-line' ? FLAG_SYNC_PIPE : 0) | (req.fd3 === 'output' ? FLAG_FD3_OUTPUT : 0);
   const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
   return frame(
     'S', id, u32(flags), u32(Math.max(0, Math.round(req.exitGraceMs))),

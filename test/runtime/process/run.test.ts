@@ -130,6 +130,11 @@ for (const backend of backends) {
       assert.notEqual(shared[0], shared[1]);
     });
 
+    it('fd3Output: returns what the child wrote to fd 3 apart from stdout, after the exit', async () => {
+      const r = await runProcess('/bin/sh', ['-c', 'echo one >&3; echo out; sleep 0.1; echo two >&3; exit 3'], { backend, fd3Output: true });
+      assert.deepEqual(r, { code: 3, signal: null, stdout: 'out\n', stderr: '', fd3: 'one\ntwo\n' });
+    });
+
     it('runUntilSyncLine: settles on the first fd-3 line without waiting for the exit', async () => {
       const r = await runUntilSyncLine('/bin/sh', ['-c', 'printf "ready {\\"pid\\": 1}\\nmore\\n" >&3; exec sleep 60'], { backend, timeoutMs: 60_000 });
       assert.equal(r.kind, 'line');
