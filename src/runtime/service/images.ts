@@ -4,7 +4,7 @@
 
 import { CriError, GrpcStatus } from '../../cri/errors.js';
 import type { AuthConfig, Image, ImageFsInfoResponse, ImageSpec, Input } from '../../cri/types.js';
-import { splitNames, type ResolvedImage } from '../images/image-store.js';
+import { imageId, splitNames, type ResolvedImage } from '../images/image-store.js';
 import type { RegistryCredentials } from '../images/registries-config.js';
 import { ImageError, type ImageErrorCode } from '../images/registry-errors.js';
 import type { RuntimeContext } from './context.js';
@@ -57,11 +57,11 @@ function imageMessage(img: ResolvedImage): Input<Image> {
   const r = img.record;
   const { tags, digests } = splitNames(r);
   const out: Input<Image> = {
-    id: r.config.digest,
+    id: imageId(r),
     repo_tags: tags,
     repo_digests: digests,
     size: r.size,
-    spec: { image: r.config.digest },
+    spec: { image: imageId(r) },
   };
   // CRI: uid when the image's user is numeric (the part before any ":group"), else username.
   const user = (img.config.config?.User ?? '').split(':')[0] ?? '';
