@@ -162,14 +162,11 @@ export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C,
     }
   };
 
-  const startSession = (pending: Pending<C, S>, ws: WebSocket, query: URLSearchParams): void => {
+  /** Websocket: `ports` are the request's, else the URL's `port` query (one connection each). */
+  const startSession = (pending: Pending<C, S>, ws: WebSocket, ports: readonly number[]): void => {
     const stop = (): void => ws.terminate();
-    if (pending.kind !== 'portforward') {
-      track(stop, () => serveRemoteCommand(ws, pending.req, idleTimeoutMs, remoteCommand(pending)));
-    } else {
-      const ports = pending.req.port && pending.req.port.length > 0 ? pending.req.port : parsePortQuery(query.getAll('port'));
-      track(stop, () => servePortForward(ws, ports, idleTimeoutMs, portForward(pending)));
-    }
+    if (pending.kind !== 'portforward') track(stop, () => serveRemoteCommand(ws, pending.req, idleTimeoutMs, remoteCommand(pending)));
+    else track(stop, () => servePortForward(ws, ports, idleTimeoutMs, portForward(pending)));
   };
 
   /** SPDY: ports come from each stream pair's headers, as upstream's SPDY port-forward does. */
@@ -204,16 +201,16 @@ export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C,
     if (protocol === undefined) {
       return rejectUpgrade(socket, 400, 'Bad Request', `requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${supported.join(' ')}]\n`);
     }
-    const query = new URL(req.url ?? '/', 'http://x').searchParams;
-    if (pending.kind === 'portforward' && !(pending.req.port && pending.req.port.length > 0)) {
+    let ports: readonly number[] = pending.kind === 'portforward' ? (pending.req.port ?? []) : [];
+    if (pending.kind === 'portforward' && ports.length === 0) {
       try {
-        parsePortQuery(query.getAll('port'));
+        ports = parsePortQuery(new URL(req.url ?? '/', 'http://x').searchParams.getAll('port'));
       } catch (err) {
         return rejectUpgrade(socket, 400, 'Bad Request', `${(err as Error).message}\n`);
       }
     }
     if (protocol !== '') chosen.set(req, protocol);
-    wss.handleUpgrade(req, socket, head, (ws) => startSession(pending, ws, query));
+    wss.handleUpgrade(req, socket, head, (ws) => startSession(pending, ws, ports));
   });
 
   await new Promise<void>((resolve, reject) => {
