@@ -5,6 +5,4 @@ export { dialPortForward, listenPortForward, runRemoteCommand, streamAttach, str
 export { StreamingClientError, terminalResizeSource, type RemoteCommandClientOptions, type ResizeSource } from './client-common.js';
 export { OciStreamingBackend, type OciContainerTarget, type SandboxTarget } from './oci-backend.js';
 export { startStreamingServer, type StreamingServer, type StreamingServerOptions } from './server.js';
-export { dialSpdyPortForward, runSpdyRemoteCommand, SpdyPortForwardSession } from './spdy-client.js';
-export { SpdyConnection, type SpdyConnectionOptions } from './spdy/connection.js';
-export type { SpdyStream } from './spdy/stream.js';
+export { runSpdyRemoteCommand, SpdyPortForwardSession } from './spdy-client.js';

@@ -76,10 +76,6 @@ export class SpdyPortForwardSession {
     return new SpdyPortForwardSession(conn);
   }
 
-  get isOpen(): boolean {
-    return this.conn.isOpen;
-  }
-
   /** Resolves when the SPDY connection is gone (undefined for a clean end, else the reason). */
   get closed(): Promise<Error | undefined> {
     return this.conn.closed;
@@ -122,18 +118,5 @@ export class SpdyPortForwardSession {
 
   close(): Promise<Error | undefined> {
     return this.conn.close();
-  }
-}
-
-/** One forwarded connection on its own SPDY connection, closed when the stream is. */
-export async function dialSpdyPortForward(url: string, port: number, signal?: AbortSignal): Promise<Duplex> {
-  const session = await SpdyPortForwardSession.open(url, signal);
-  try {
-    const stream = await session.dial(port);
-    stream.once('close', () => void session.close());
-    return stream;
-  } catch (err) {
-    void session.close();
-    throw err;
   }
 }
