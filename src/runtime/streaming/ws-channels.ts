@@ -54,9 +54,9 @@ export class WsChannels {
 
   private touch(): void {
     if (this.idleTimeoutMs <= 0) return;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.ws.terminate(), this.idleTimeoutMs);
-    this.idleTimer.unref();
+    // Called per message: restart the one timer rather than make a new one.
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.ws.terminate(), this.idleTimeoutMs).unref();
   }
 
   /** Sends `data` on `channel`; `cb` runs once it is handed to the socket (or dropped when closed). */
