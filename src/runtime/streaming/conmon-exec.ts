@@ -35,13 +35,16 @@ import { childClosed, collectStderr, connectSeqpacket, killChild, type Seqpacket
 export const ATTACH_STDOUT = 2;
 export const ATTACH_STDERR = 3;
 
+/** One message from conmon (a pid, an exit code or readiness); the reader gives undefined once the pipe ended. */
+type SyncMessage = ReturnType<typeof parseSyncMessage>;
+
 /** Lines of JSON from a conmon pipe, one promise per message in order. */
-function syncReader(stream: Readable): () => Promise<{ pid: number; message?: string } | undefined> {
+function syncReader(stream: Readable): () => Promise<SyncMessage> {
   let buf = '';
-  const queue: ({ pid: number; message?: string } | undefined)[] = [];
-  const waiters: ((m: { pid: number; message?: string } | undefined) => void)[] = [];
+  const queue: SyncMessage[] = [];
+  const waiters: ((m: SyncMessage) => void)[] = [];
   let ended = false;
-  const deliver = (m: { pid: number; message?: string } | undefined): void => {
+  const deliver = (m: SyncMessage): void => {
     const w = waiters.shift();
     if (w) w(m);
     else queue.push(m);
