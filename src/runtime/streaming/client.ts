@@ -7,46 +7,12 @@
 
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Duplex, type Readable, type Writable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
-import { CLOSE_SIGNAL, encodeResize, ERROR, protocolTraits, RESIZE, STDERR, STDIN, STDOUT, V4_BINARY, V5_BINARY, type TerminalSize } from './channels.js';
+import { encodeResize, ERROR, protocolTraits, RESIZE, STDERR, STDIN, STDOUT, V4_BINARY, V5_BINARY } from './channels.js';
+import { feedInput, refusedUpgrade, StreamingClientError, type RemoteCommandClientOptions } from './client-common.js';
 import { decodeStatus, type SessionOutcome } from './status.js';
 import { EarlyMessages, WsChannels } from './ws-channels.js';
-
-/** Where terminal sizes come from: an initial size and later changes. */
-export interface ResizeSource {
-  initial?: TerminalSize;
-  /** Calls `listener` on every change; returns the unsubscribe. */
-  subscribe?(listener: (size: TerminalSize) => void): () => void;
-}
-
-/** The sizes of a local terminal (process.stdout when it is a TTY). */
-export function terminalResizeSource(out: NodeJS.WriteStream): ResizeSource {
-  const size = (): TerminalSize => ({ width: out.columns, height: out.rows });
-  return {
-    initial: size(),
-    subscribe(listener) {
-      const on = (): void => listener(size());
-      out.on('resize', on);
-      return () => out.off('resize', on);
-    },
-  };
-}
-
-export interface RemoteCommandClientOptions {
-  stdin?: Readable;
-  stdout?: Writable;
-  stderr?: Writable;
-  tty?: boolean;
-  resize?: ResizeSource;
-  /** Subprotocols to offer, best first; default v5 then v4. */
-  protocols?: string[];
-  signal?: AbortSignal;
-}
-
-export class StreamingClientError extends Error {
-  override readonly name = 'StreamingClientError';
-}
 
 /** Opens the websocket; rejects with the server's answer when it refuses the upgrade (e.g. 404 for a used token). */
 function openSocket(url: string, protocols: string[], signal?: AbortSignal): Promise<{ ws: WebSocket; early: EarlyMessages }> {
@@ -59,13 +25,7 @@ function openSocket(url: string, protocols: string[], signal?: AbortSignal): Pro
       signal?.removeEventListener('abort', onAbort);
       resolve({ ws, early });
     });
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d.slice(0, 4096)));
-      res.on('end', () => reject(new StreamingClientError(`streaming server answered ${res.statusCode} ${res.statusMessage ?? ''}: ${body.trim()}`)));
-      res.on('error', () => reject(new StreamingClientError(`streaming server answered ${res.statusCode}`)));
-    });
+    ws.once('unexpected-response', (_req, res) => void refusedUpgrade(res).then(reject));
     ws.once('error', (err) => reject(new StreamingClientError(`cannot open ${url}: ${err.message}`)));
     if (signal?.aborted) onAbort();
   });
@@ -87,35 +47,15 @@ export async function runRemoteCommand(url: string, opts: RemoteCommandClientOpt
     else if (frame.channel === ERROR) errorParts.push(frame.data);
   }, early);
 
-  const { stdin } = opts;
-  const onData = (chunk: Buffer | string): void => {
-    stdin?.pause();
-    ch.send(STDIN, typeof chunk === 'string' ? Buffer.from(chunk) : chunk, () => stdin?.resume());
-  };
-  const onEnd = (): void => {
-    // v5 can say "no more input"; older protocols cannot, the server just stops hearing from us.
-    if (ch.traits.closeSignal && ch.open) ws.send(Buffer.from([CLOSE_SIGNAL, STDIN]));
-  };
-  if (stdin) {
-    stdin.on('data', onData);
-    stdin.once('end', onEnd);
-    stdin.resume();
-  }
-  let unsubscribe: (() => void) | undefined;
-  if (opts.tty && opts.resize) {
-    const send = (s: TerminalSize): void => ch.send(RESIZE, encodeResize(s));
-    if (opts.resize.initial) send(opts.resize.initial);
-    unsubscribe = opts.resize.subscribe?.(send);
-  }
+  const undoInput = feedInput(
+    opts,
+    opts.stdin ? ch.writer(STDIN, { signalEnd: true }) : undefined,
+    opts.tty ? (size) => ch.send(RESIZE, encodeResize(size)) : undefined,
+  );
 
   await closed;
   opts.signal?.removeEventListener('abort', onAbort);
-  unsubscribe?.();
-  if (stdin) {
-    stdin.off('data', onData);
-    stdin.off('end', onEnd);
-    stdin.pause();
-  }
+  undoInput();
   return decodeStatus(ch.traits, Buffer.concat(errorParts));
 }
 

@@ -25,30 +25,26 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseSyncMessage } from '../oci/conmon.js';
-import { execProcess } from '../oci/exec.js';
-import { runtimeMessage, type RuncCli } from '../oci/runc.js';
+import { execProcess, type ExecSyncTarget } from '../oci/exec.js';
+import { runtimeMessage } from '../oci/runc.js';
 import type { RemoteCommandIO } from './backend.js';
 import { resizeLine, writeControl } from './control.js';
-import { childClosed, connectSeqpacket, killChild, type SeqpacketConnection } from './relay.js';
+import { childClosed, collectStderr, connectSeqpacket, killChild, type SeqpacketConnection } from './relay.js';
 
 /** conmon's stream markers on the attach socket. */
 export const ATTACH_STDOUT = 2;
 export const ATTACH_STDERR = 3;
 
-export interface ExecTarget {
-  conmonPath: string;
-  cli: RuncCli;
-  id: string;
-  bundle: string;
-}
+/** One message from conmon (a pid, an exit code or readiness); the reader gives undefined once the pipe ended. */
+type SyncMessage = ReturnType<typeof parseSyncMessage>;
 
 /** Lines of JSON from a conmon pipe, one promise per message in order. */
-function syncReader(stream: Readable): () => Promise<{ pid: number; message?: string } | undefined> {
+function syncReader(stream: Readable): () => Promise<SyncMessage> {
   let buf = '';
-  const queue: ({ pid: number; message?: string } | undefined)[] = [];
-  const waiters: ((m: { pid: number; message?: string } | undefined) => void)[] = [];
+  const queue: SyncMessage[] = [];
+  const waiters: ((m: SyncMessage) => void)[] = [];
   let ended = false;
-  const deliver = (m: { pid: number; message?: string } | undefined): void => {
+  const deliver = (m: SyncMessage): void => {
     const w = waiters.shift();
     if (w) w(m);
     else queue.push(m);
@@ -81,7 +77,7 @@ function syncReader(stream: Readable): () => Promise<{ pid: number; message?: st
  * Runs `cmd` in the running container with the client's streams. Resolves with the exit code
  * (128+n when killed by signal n); rejects when the command cannot be started.
  */
-export async function conmonExec(t: ExecTarget, cmd: readonly string[], io: RemoteCommandIO): Promise<{ exitCode: number }> {
+export async function conmonExec(t: ExecSyncTarget, cmd: readonly string[], io: RemoteCommandIO): Promise<{ exitCode: number }> {
   if (cmd.length === 0) throw new Error('exec command is empty');
   const proc = await execProcess(t, cmd, { tty: io.tty });
   const dir = path.join(t.bundle, `exec-${randomBytes(6).toString('hex')}`);
@@ -110,8 +106,7 @@ export async function conmonExec(t: ExecTarget, cmd: readonly string[], io: Remo
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
     });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d.slice(0, 4096)));
+    const stderr = collectStderr(child);
     const spawnError = new Promise<Error>((resolve) => child.on('error', (e) => resolve(new Error(`cannot run ${t.conmonPath}: ${e.message}`))));
     const nextSync = syncReader(child.stdio[3] as Readable);
     const nextAttach = syncReader((child.stdio as unknown as Readable[])[5] as Readable);
@@ -123,13 +118,13 @@ export async function conmonExec(t: ExecTarget, cmd: readonly string[], io: Remo
       start.write('0');
       const ready = await Promise.race([nextAttach(), spawnError]);
       if (ready instanceof Error) throw ready;
-      if (!ready) throw new Error(`conmon exited before the exec session was ready: ${runtimeMessage(stderr) || 'no error output'}`);
+      if (!ready) throw new Error(`conmon exited before the exec session was ready: ${runtimeMessage(stderr()) || 'no error output'}`);
       conn = await connectSeqpacket(path.join(dir, 'attach'));
       start.write('1');
 
       const started = await nextSync();
       if (!started || started.pid <= 0) {
-        const why = runtimeMessage(started?.message ?? stderr) || 'conmon reported nothing';
+        const why = runtimeMessage(started?.message ?? stderr()) || 'conmon reported nothing';
         throw new Error(`exec in container ${t.id} failed: ${why}`);
       }
       const execPid = started.pid;

@@ -4,10 +4,10 @@
 // uint16. Each port gets one connection for the life of the websocket; the websocket closes
 // once every port's connection has ended. A client that goes away aborts them.
 
-import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { portPreamble, protocolTraits } from './channels.js';
+import { flush } from './remotecommand.js';
 import { WsChannels } from './ws-channels.js';
 
 /** Ports from the `port` query parameters ("port=80&port=443" or "port=80,443"). */
@@ -26,13 +26,15 @@ export function parsePortQuery(values: readonly string[]): number[] {
   return ports;
 }
 
-export async function servePortForward(
-  ws: WebSocket,
-  ports: readonly number[],
-  idleTimeoutMs: number,
-  describe: string,
-  forward: (port: number, stream: Duplex, signal: AbortSignal) => Promise<void>,
-): Promise<void> {
+/**
+ * What a port-forward session runs for one connection to `port`, whatever the transport: `stream`
+ * carries the client's bytes and takes the port's. Resolves once the connection is done, with
+ * the text to give the client on the port's error channel when it failed.
+ */
+export type ForwardConnection = (port: number, stream: Duplex, signal: AbortSignal) => Promise<string | undefined>;
+
+/** Serves the ports until every connection ended; resolves when the websocket is closed. */
+export async function servePortForward(ws: WebSocket, ports: readonly number[], idleTimeoutMs: number, forward: ForwardConnection): Promise<void> {
   const ch = new WsChannels(ws, protocolTraits(ws.protocol), idleTimeoutMs);
   const ac = new AbortController();
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
@@ -54,16 +56,10 @@ export async function servePortForward(
   await Promise.all(
     ports.map(async (port, i) => {
       const { stream } = feeds[i] as { stream: Duplex };
-      try {
-        await forward(port, stream, ac.signal);
-      } catch (err) {
-        if (!ac.signal.aborted) await ch.sendAsync(2 * i + 1, Buffer.from(`error forwarding port ${port} to ${describe}: ${(err as Error).message}`));
-      }
+      const failure = await forward(port, stream, ac.signal);
+      if (failure !== undefined && !ac.signal.aborted) await ch.sendAsync(2 * i + 1, Buffer.from(failure));
       // Whatever the port sent must reach the socket before the close frame.
-      if (!stream.writableFinished && !stream.destroyed) {
-        stream.end();
-        await once(stream, 'finish').catch(() => undefined);
-      }
+      await flush(stream);
     }),
   );
   ch.close();

@@ -25,7 +25,8 @@ export class FrameSplitter {
   }
 }
 
-function collectStderr(child: ChildProcess): () => string {
+/** Keeps the first few KiB of a child's stderr; returns a reader of what arrived so far, trimmed. */
+export function collectStderr(child: ChildProcess): () => string {
   let text = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     if (text.length < MAX_STDERR) text += d;

@@ -19,13 +19,14 @@ export interface RemoteCommandOptions {
   tty: boolean;
 }
 
+/**
+ * What an exec or attach session runs once its streams are up, whatever the transport: the
+ * backend's work, with its outcome as the final status.
+ */
+export type RunRemoteCommand = (io: RemoteCommandIO) => Promise<RemoteStatus>;
+
 /** Runs the session; resolves when the websocket is closed and the backend has settled. */
-export async function serveRemoteCommand(
-  ws: WebSocket,
-  opts: RemoteCommandOptions,
-  idleTimeoutMs: number,
-  run: (io: RemoteCommandIO) => Promise<RemoteStatus>,
-): Promise<void> {
+export async function serveRemoteCommand(ws: WebSocket, opts: RemoteCommandOptions, idleTimeoutMs: number, run: RunRemoteCommand): Promise<void> {
   const ch = new WsChannels(ws, protocolTraits(ws.protocol), idleTimeoutMs);
   const ac = new AbortController();
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
@@ -71,7 +72,7 @@ export async function serveRemoteCommand(
  */
 export async function runBackend(
   parts: { tty: boolean; resize: ResizeEvents; signal: AbortSignal; stdin?: Readable | undefined; stdout?: Writable | undefined; stderr?: Writable | undefined },
-  run: (io: RemoteCommandIO) => Promise<RemoteStatus>,
+  run: RunRemoteCommand,
 ): Promise<RemoteStatus> {
   const io: RemoteCommandIO = { tty: parts.tty, resize: parts.resize, signal: parts.signal };
   if (parts.stdin) io.stdin = parts.stdin;

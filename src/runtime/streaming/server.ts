@@ -14,15 +14,15 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CriError } from '../../cri/errors.js';
 import type { AttachRequest, AttachResponse, ExecRequest, ExecResponse, PortForwardRequest, PortForwardResponse } from '../../cri/types.js';
-import type { RemoteCommandIO, StreamingBackend } from './backend.js';
+import type { StreamingBackend } from './backend.js';
 import { negotiate, PORT_FORWARD_PROTOCOLS, REMOTE_COMMAND_PROTOCOLS } from './channels.js';
-import { parsePortQuery, servePortForward } from './portforward.js';
-import { serveRemoteCommand } from './remotecommand.js';
+import { parsePortQuery, servePortForward, type ForwardConnection } from './portforward.js';
+import { serveRemoteCommand, type RunRemoteCommand } from './remotecommand.js';
 import type { SpdyConnection } from './spdy/connection.js';
 import { serveSpdyPortForward } from './spdy/portforward.js';
 import { DEFAULT_STREAM_CREATION_TIMEOUT_MS, serveSpdyRemoteCommand } from './spdy/remotecommand.js';
 import { acceptSpdyUpgrade, isSpdyUpgrade, negotiateSpdy, SPDY_PORT_FORWARD_PROTOCOL, SPDY_REMOTE_COMMAND_PROTOCOLS } from './spdy/upgrade.js';
-import { exitCodeStatus, internalErrorStatus, successStatus, type RemoteStatus } from './status.js';
+import { exitCodeStatus, internalErrorStatus, successStatus } from './status.js';
 import { TokenCache } from './token-cache.js';
 
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 4 * 60 * 60 * 1000;
@@ -129,7 +129,7 @@ export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C,
   };
 
   /** What an exec or attach session runs once its streams are up, whatever the transport. */
-  const remoteCommand = (pending: Pending<C, S> & { kind: 'exec' | 'attach' }): ((io: RemoteCommandIO) => Promise<RemoteStatus>) => {
+  const remoteCommand = (pending: Pending<C, S> & { kind: 'exec' | 'attach' }): RunRemoteCommand => {
     if (pending.kind === 'exec') {
       const { req, target } = pending;
       return async (io) => {
@@ -152,26 +152,28 @@ export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C,
     };
   };
 
-  const startSession = (pending: Pending<C, S>, ws: WebSocket, query: URLSearchParams): void => {
-    const stop = (): void => ws.terminate();
-    if (pending.kind !== 'portforward') {
-      track(stop, () => serveRemoteCommand(ws, pending.req, idleTimeoutMs, remoteCommand(pending)));
-    } else {
-      const { req, target } = pending;
-      const ports = req.port && req.port.length > 0 ? req.port : parsePortQuery(query.getAll('port'));
-      track(stop, () => servePortForward(ws, ports, idleTimeoutMs, `pod sandbox ${req.pod_sandbox_id}`, (port, stream, signal) => backend.portForward(target, port, stream, signal)));
+  /** What a port-forward session runs for each connection, whatever the transport. */
+  const portForward = ({ req, target }: Pending<C, S> & { kind: 'portforward' }): ForwardConnection => async (port, stream, signal) => {
+    try {
+      await backend.portForward(target, port, stream, signal);
+      return undefined;
+    } catch (err) {
+      return `error forwarding port ${port} to pod sandbox ${req.pod_sandbox_id}: ${(err as Error).message}`;
     }
+  };
+
+  /** Websocket: `ports` are the request's, else the URL's `port` query (one connection each). */
+  const startSession = (pending: Pending<C, S>, ws: WebSocket, ports: readonly number[]): void => {
+    const stop = (): void => ws.terminate();
+    if (pending.kind !== 'portforward') track(stop, () => serveRemoteCommand(ws, pending.req, idleTimeoutMs, remoteCommand(pending)));
+    else track(stop, () => servePortForward(ws, ports, idleTimeoutMs, portForward(pending)));
   };
 
   /** SPDY: ports come from each stream pair's headers, as upstream's SPDY port-forward does. */
   const startSpdySession = (pending: Pending<C, S>, conn: SpdyConnection, protocol: string): void => {
     const stop = (): void => conn.destroy();
-    if (pending.kind !== 'portforward') {
-      track(stop, () => serveSpdyRemoteCommand(conn, protocol, pending.req, streamCreationTimeoutMs, remoteCommand(pending)));
-    } else {
-      const { req, target } = pending;
-      track(stop, () => serveSpdyPortForward(conn, streamCreationTimeoutMs, `pod sandbox ${req.pod_sandbox_id}`, (port, stream, signal) => backend.portForward(target, port, stream, signal)));
-    }
+    if (pending.kind !== 'portforward') track(stop, () => serveSpdyRemoteCommand(conn, protocol, pending.req, streamCreationTimeoutMs, remoteCommand(pending)));
+    else track(stop, () => serveSpdyPortForward(conn, streamCreationTimeoutMs, portForward(pending)));
   };
 
   const server = createServer((req, res) => {
@@ -199,16 +201,16 @@ export async function startStreamingServer<C, S>(opts: StreamingServerOptions<C,
     if (protocol === undefined) {
       return rejectUpgrade(socket, 400, 'Bad Request', `requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${supported.join(' ')}]\n`);
     }
-    const query = new URL(req.url ?? '/', 'http://x').searchParams;
-    if (pending.kind === 'portforward' && !(pending.req.port && pending.req.port.length > 0)) {
+    let ports: readonly number[] = pending.kind === 'portforward' ? (pending.req.port ?? []) : [];
+    if (pending.kind === 'portforward' && ports.length === 0) {
       try {
-        parsePortQuery(query.getAll('port'));
+        ports = parsePortQuery(new URL(req.url ?? '/', 'http://x').searchParams.getAll('port'));
       } catch (err) {
         return rejectUpgrade(socket, 400, 'Bad Request', `${(err as Error).message}\n`);
       }
     }
     if (protocol !== '') chosen.set(req, protocol);
-    wss.handleUpgrade(req, socket, head, (ws) => startSession(pending, ws, query));
+    wss.handleUpgrade(req, socket, head, (ws) => startSession(pending, ws, ports));
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -11,25 +11,17 @@
 
 import { once } from 'node:events';
 import { Duplex } from 'node:stream';
-import { encodeResize, protocolTraits, type TerminalSize } from './channels.js';
-import { StreamingClientError, type RemoteCommandClientOptions } from './client.js';
+import { encodeResize, protocolTraits } from './channels.js';
+import { feedInput, StreamingClientError, type RemoteCommandClientOptions } from './client-common.js';
 import type { SpdyConnection } from './spdy/connection.js';
 import { PORT_HEADER, REQUEST_ID_HEADER } from './spdy/portforward.js';
 import { hasResizeStream, STREAM_TYPE_HEADER } from './spdy/remotecommand.js';
 import type { SpdyStream } from './spdy/stream.js';
-import { dialSpdy, SPDY_PORT_FORWARD_PROTOCOL, SPDY_REMOTE_COMMAND_PROTOCOLS, SpdyUpgradeError } from './spdy/upgrade.js';
+import { dialSpdy, SPDY_PORT_FORWARD_PROTOCOL, SPDY_REMOTE_COMMAND_PROTOCOLS } from './spdy/upgrade.js';
 import { decodeStatus, type SessionOutcome } from './status.js';
 
 /** How long the server has to accept a stream (client-go's createStreamResponseTimeout). */
 const STREAM_ACCEPT_TIMEOUT_MS = 30_000;
-
-async function dial(url: string, protocols: readonly string[], signal?: AbortSignal): Promise<{ conn: SpdyConnection; protocol: string }> {
-  try {
-    return await dialSpdy(url, protocols, signal);
-  } catch (err) {
-    throw err instanceof SpdyUpgradeError ? new StreamingClientError(err.message) : err;
-  }
-}
 
 /** Resolves when a stream's readable side has ended (FIN, reset or connection gone). */
 function ended(stream: SpdyStream): Promise<void> {
@@ -39,48 +31,33 @@ function ended(stream: SpdyStream): Promise<void> {
 
 /** Runs an exec or attach session over SPDY; the outcome is the server's final status. */
 export async function runSpdyRemoteCommand(url: string, opts: RemoteCommandClientOptions): Promise<SessionOutcome> {
-  const { conn, protocol } = await dial(url, opts.protocols ?? SPDY_REMOTE_COMMAND_PROTOCOLS, opts.signal);
+  const { conn, protocol } = await dialSpdy(url, opts.protocols ?? SPDY_REMOTE_COMMAND_PROTOCOLS, opts.signal);
   const onAbort = (): void => conn.destroy();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const open = (type: string): Promise<SpdyStream> => conn.openStream({ [STREAM_TYPE_HEADER]: type }, { timeoutMs: STREAM_ACCEPT_TIMEOUT_MS });
-  let unsubscribe: (() => void) | undefined;
-  const { stdin } = opts;
+  let undoInput: (() => void) | undefined;
   try {
     const errorStream = await open('error');
     const errorParts: Buffer[] = [];
     errorStream.on('data', (d: Buffer) => errorParts.push(d));
     const errorDone = ended(errorStream);
-    const remoteStdin = stdin ? await open('stdin') : undefined;
+    const remoteStdin = opts.stdin ? await open('stdin') : undefined;
     const pumps: Promise<void>[] = [];
     for (const [type, local] of [['stdout', opts.stdout], ['stderr', opts.tty ? undefined : opts.stderr]] as const) {
       if (!local) continue;
       const s = await open(type);
-      s.on('data', (d: Buffer) => {
-        if (!local.write(d)) {
-          s.pause();
-          local.once('drain', () => s.resume());
-        }
-      });
+      s.pipe(local, { end: false });
       pumps.push(ended(s));
     }
     // The server waits for the resize stream whenever the protocol has one.
-    if (hasResizeStream(protocol, opts.tty ?? false)) {
-      const resizeStream = await open('resize');
-      const send = (s: TerminalSize): void => void resizeStream.write(encodeResize(s));
-      if (opts.resize?.initial) send(opts.resize.initial);
-      unsubscribe = opts.resize?.subscribe?.(send);
-    }
-    if (stdin && remoteStdin) stdin.pipe(remoteStdin);
+    const resizeStream = hasResizeStream(protocol, opts.tty ?? false) ? await open('resize') : undefined;
+    undoInput = feedInput(opts, remoteStdin, resizeStream && ((size) => void resizeStream.write(encodeResize(size))));
     await Promise.all(pumps);
     await errorDone;
     return decodeStatus(protocolTraits(protocol), Buffer.concat(errorParts));
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    unsubscribe?.();
-    if (stdin) {
-      stdin.unpipe();
-      stdin.pause();
-    }
+    undoInput?.();
     void conn.close();
   }
 }
@@ -95,12 +72,8 @@ export class SpdyPortForwardSession {
   private constructor(private readonly conn: SpdyConnection) {}
 
   static async open(url: string, signal?: AbortSignal): Promise<SpdyPortForwardSession> {
-    const { conn } = await dial(url, [SPDY_PORT_FORWARD_PROTOCOL], signal);
+    const { conn } = await dialSpdy(url, [SPDY_PORT_FORWARD_PROTOCOL], signal);
     return new SpdyPortForwardSession(conn);
-  }
-
-  get isOpen(): boolean {
-    return this.conn.isOpen;
   }
 
   /** Resolves when the SPDY connection is gone (undefined for a clean end, else the reason). */
@@ -145,18 +118,5 @@ export class SpdyPortForwardSession {
 
   close(): Promise<Error | undefined> {
     return this.conn.close();
-  }
-}
-
-/** One forwarded connection on its own SPDY connection, closed when the stream is. */
-export async function dialSpdyPortForward(url: string, port: number, signal?: AbortSignal): Promise<Duplex> {
-  const session = await SpdyPortForwardSession.open(url, signal);
-  try {
-    const stream = await session.dial(port);
-    stream.once('close', () => void session.close());
-    return stream;
-  } catch (err) {
-    void session.close();
-    throw err;
   }
 }

@@ -5,7 +5,7 @@
 
 import { Duplex, Writable } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { decodeFrame, encodeFrame, type Frame, type ProtocolTraits } from './channels.js';
+import { CLOSE_SIGNAL, decodeFrame, encodeFrame, type Frame, type ProtocolTraits } from './channels.js';
 
 export function rawToBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -54,9 +54,9 @@ export class WsChannels {
 
   private touch(): void {
     if (this.idleTimeoutMs <= 0) return;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.ws.terminate(), this.idleTimeoutMs);
-    this.idleTimer.unref();
+    // Called per message: restart the one timer rather than make a new one.
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.ws.terminate(), this.idleTimeoutMs).unref();
   }
 
   /** Sends `data` on `channel`; `cb` runs once it is handed to the socket (or dropped when closed). */
@@ -93,10 +93,18 @@ export class WsChannels {
     this.ws.on('message', handle);
   }
 
-  /** A Writable that sends each chunk on `channel`, with backpressure from the socket. */
-  writer(channel: number): Writable {
+  /**
+   * A Writable that sends each chunk on `channel`, with backpressure from the socket. With
+   * `signalEnd`, its end half-closes the channel with the v5 close signal (e.g. the end of a
+   * client's stdin); older protocols cannot say it, the peer just hears nothing more.
+   */
+  writer(channel: number, opts: { signalEnd?: boolean } = {}): Writable {
     return new Writable({
       write: (chunk: Buffer, _enc, cb) => this.send(channel, chunk, () => cb()),
+      final: (cb) => {
+        if (opts.signalEnd && this.traits.closeSignal && this.open) this.ws.send(Buffer.from([CLOSE_SIGNAL, channel]), () => cb());
+        else cb();
+      },
     });
   }
 

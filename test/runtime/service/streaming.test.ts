@@ -12,15 +12,9 @@ import { dialPortForward, streamAttach, streamExec } from '../../../src/runtime/
 import { startTestRuntime, type TestRuntime } from '../../helpers/cri-runtime.js';
 import { eventuallyWith } from '../../helpers/eventually.js';
 import { skiffMain } from '../../helpers/skiff.js';
+import { collect } from '../streaming/collect.js';
 
 const eventually = eventuallyWith({ timeoutMs: 30_000, intervalMs: 200 });
-
-function collect(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (d: Buffer) => (text += d.toString()));
-  return { stream, text: () => text };
-}
 
 describe('skiff runtime: streaming (exec, attach, port-forward)', () => {
   let rt: TestRuntime;

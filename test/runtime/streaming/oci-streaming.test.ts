@@ -25,6 +25,7 @@ import { dialPortForward, listenPortForward, runRemoteCommand, streamAttach, str
 import { OciStreamingBackend, type OciContainerTarget, type SandboxTarget } from '../../../src/runtime/streaming/oci-backend.js';
 import { startStreamingServer, type StreamingServer } from '../../../src/runtime/streaming/server.js';
 import { makeBusyboxRootfs } from '../oci/fixtures/rootfs.js';
+import { collect } from './collect.js';
 
 const run = promisify(execFile);
 const tag = randomBytes(4).toString('hex');
@@ -32,15 +33,13 @@ const cgroupParent = `/skiff-streamtest-${tag}`;
 
 /** Collects a stream's text and lets a test wait for a pattern in it. */
 function sink(): { stream: PassThrough; text: () => string; waitFor: (re: RegExp) => Promise<void> } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (d: Buffer) => (text += d.toString()));
+  const { stream, text } = collect();
   return {
     stream,
-    text: () => text,
+    text,
     async waitFor(re) {
-      for (let i = 0; i < 600 && !re.test(text); i++) await sleep(50);
-      assert.match(text, re);
+      for (let i = 0; i < 600 && !re.test(text()); i++) await sleep(50);
+      assert.match(text(), re);
     },
   };
 }

@@ -16,6 +16,7 @@ import { dialPortForward, listenPortForward, runRemoteCommand, streamAttach, str
 import { startStreamingServer, type StreamingServer } from '../../../src/runtime/streaming/server.js';
 import { runSpdyRemoteCommand } from '../../../src/runtime/streaming/spdy-client.js';
 import { dialSpdy } from '../../../src/runtime/streaming/spdy/upgrade.js';
+import { collect } from './collect.js';
 
 interface FakeTarget {
   name: string;
@@ -27,13 +28,6 @@ let hangStarted: () => void = () => undefined;
 async function until(what: string, cond: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(cond(), `timed out waiting for ${what}`);
-}
-
-function collect(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const parts: Buffer[] = [];
-  stream.on('data', (d: Buffer) => parts.push(d));
-  return { stream, text: () => Buffer.concat(parts).toString() };
 }
 
 async function readAll(s: NodeJS.ReadableStream | undefined): Promise<string> {

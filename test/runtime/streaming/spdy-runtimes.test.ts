@@ -23,6 +23,7 @@ import { startRegistry, type LocalRegistry } from '../../helpers/registry.js';
 import { startTestRuntime } from '../../helpers/cri-runtime.js';
 import { skiffMain } from '../../helpers/skiff.js';
 import { startContainerdPeer } from '../containerd-peer.js';
+import { collect } from './collect.js';
 
 const eventually = eventuallyWith({ timeoutMs: 60_000, intervalMs: 250 });
 
@@ -44,13 +45,6 @@ const targets: Record<string, (registry: LocalRegistry) => Promise<Target>> = {
     return { socket: rt.socket, client: rt.client, cgroupParent: rt.cgroupParent, stop: () => rt.stop() };
   },
 };
-
-function collect(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (d: Buffer) => (text += d.toString()));
-  return { stream, text: () => text };
-}
 
 async function httpGet(conn: Duplex): Promise<string> {
   let text = '';

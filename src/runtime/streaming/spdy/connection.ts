@@ -206,9 +206,9 @@ export class SpdyConnection extends EventEmitter<{ stream: [SpdyStream]; goaway:
   private touch(): void {
     const ms = this.opts.idleTimeoutMs ?? 0;
     if (ms <= 0 || this.done) return;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.destroy(new Error(`the SPDY connection was idle for ${ms} ms`)), ms);
-    this.idleTimer.unref();
+    // Called per frame: restart the one timer rather than make a new one.
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.destroy(new Error(`the SPDY connection was idle for ${ms} ms`)), ms).unref();
   }
 
   /** Queues a frame; resolves once the socket took it (after 'drain' when its buffer was full) or it was dropped after the end. */

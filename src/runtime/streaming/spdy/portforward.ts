@@ -7,10 +7,10 @@
 // stream-creation timeout gets "timed out waiting for streams" on its error stream.
 // Clients that send no requestID (old ones) are paired by stream id: data = error + 2.
 
-import type { Duplex } from 'node:stream';
 import type { SpdyConnection } from './connection.js';
 import { RstStatus } from './frames.js';
 import { headerValue } from './headers.js';
+import type { ForwardConnection } from '../portforward.js';
 import { flush } from '../remotecommand.js';
 import { STREAM_TYPE_HEADER } from './remotecommand.js';
 import type { SpdyStream } from './stream.js';
@@ -34,22 +34,14 @@ export function parsePortHeader(value: string | undefined): number | string {
 }
 
 /** Serves pairs until the connection closes; resolves once every forward has settled. */
-export async function serveSpdyPortForward(
-  conn: SpdyConnection,
-  streamCreationTimeoutMs: number,
-  describe: string,
-  forward: (port: number, stream: Duplex, signal: AbortSignal) => Promise<void>,
-): Promise<void> {
+export async function serveSpdyPortForward(conn: SpdyConnection, streamCreationTimeoutMs: number, forward: ForwardConnection): Promise<void> {
   const ac = new AbortController();
   const pairs = new Map<string, Pair>();
   const running = new Set<Promise<void>>();
 
   const runPair = async (port: number, data: SpdyStream, error: SpdyStream): Promise<void> => {
-    try {
-      await forward(port, data, ac.signal);
-    } catch (err) {
-      if (!ac.signal.aborted) error.write(`error forwarding port ${port} to ${describe}: ${(err as Error).message}`);
-    }
+    const failure = await forward(port, data, ac.signal);
+    if (failure !== undefined && !ac.signal.aborted) error.write(failure);
     await Promise.all([flush(data), flush(error)]);
   };
 

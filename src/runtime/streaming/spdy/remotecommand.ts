@@ -8,10 +8,10 @@
 // half-closed, the final status goes on the error stream (v4: metav1.Status JSON, also on
 // success; v1-v3: a failure's message as text) and the connection closes.
 
-import { ResizeEvents, type RemoteCommandIO } from '../backend.js';
+import { ResizeEvents } from '../backend.js';
 import { protocolTraits, ResizeDecoder } from '../channels.js';
-import { flush, runBackend, type RemoteCommandOptions } from '../remotecommand.js';
-import { encodeStatus, type RemoteStatus } from '../status.js';
+import { flush, runBackend, type RemoteCommandOptions, type RunRemoteCommand } from '../remotecommand.js';
+import { encodeStatus } from '../status.js';
 import type { SpdyConnection } from './connection.js';
 import { RstStatus } from './frames.js';
 import { headerValue } from './headers.js';
@@ -73,7 +73,7 @@ export async function serveSpdyRemoteCommand(
   protocol: string,
   opts: RemoteCommandOptions,
   streamCreationTimeoutMs: number,
-  run: (io: RemoteCommandIO) => Promise<RemoteStatus>,
+  run: RunRemoteCommand,
 ): Promise<void> {
   const streams = await awaitStreams(conn, expectedStreams(opts, protocol), streamCreationTimeoutMs);
   if (!streams) {

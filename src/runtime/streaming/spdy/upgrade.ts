@@ -8,6 +8,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { refusedUpgrade, StreamingClientError } from '../client-common.js';
 import { SpdyConnection } from './connection.js';
 
 export const SPDY_UPGRADE = 'SPDY/3.1';
@@ -57,14 +58,10 @@ export function acceptSpdyUpgrade(socket: Duplex, head: Buffer, protocol: string
   return new SpdyConnection(socket, { server: true, head, idleTimeoutMs });
 }
 
-export class SpdyUpgradeError extends Error {
-  override readonly name = 'SpdyUpgradeError';
-}
-
 /**
  * Client side: upgrades a request to `url` (POST, as kubectl and crictl send it) and returns
- * the connection with the protocol the server chose. Rejects with the server's answer when it
- * refuses (e.g. 404 for a used token) or with what went wrong on the way.
+ * the connection with the protocol the server chose. Rejects with a StreamingClientError: the
+ * server's answer when it refuses (e.g. 404 for a used token) or what went wrong on the way.
  */
 export function dialSpdy(url: string, protocols: readonly string[], signal?: AbortSignal): Promise<{ conn: SpdyConnection; protocol: string }> {
   const u = new URL(url);
@@ -78,23 +75,17 @@ export function dialSpdy(url: string, protocols: readonly string[], signal?: Abo
     req.on('upgrade', (res: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (res.statusCode !== 101 || !isSpdyUpgrade(res.headers)) {
         socket.destroy();
-        return reject(new SpdyUpgradeError(`streaming server answered ${res.statusCode} without upgrading to ${SPDY_UPGRADE} (Upgrade: ${res.headers.upgrade ?? 'none'})`));
+        return reject(new StreamingClientError(`streaming server answered ${res.statusCode} without upgrading to ${SPDY_UPGRADE} (Upgrade: ${res.headers.upgrade ?? 'none'})`));
       }
       const protocol = offeredProtocols(res.headers)[0] ?? '';
       if (protocols.length > 0 && !protocols.includes(protocol)) {
         socket.destroy();
-        return reject(new SpdyUpgradeError(`streaming server chose protocol "${protocol}", which was not offered (${protocols.join(', ')})`));
+        return reject(new StreamingClientError(`streaming server chose protocol "${protocol}", which was not offered (${protocols.join(', ')})`));
       }
       resolve({ conn: new SpdyConnection(socket, { server: false, head }), protocol });
     });
-    req.on('response', (res: IncomingMessage) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body = (body + d).slice(0, 4096)));
-      res.on('end', () => reject(new SpdyUpgradeError(`streaming server answered ${res.statusCode} ${res.statusMessage ?? ''}: ${body.trim()}`)));
-      res.on('error', () => reject(new SpdyUpgradeError(`streaming server answered ${res.statusCode}`)));
-    });
-    req.on('error', (err) => reject(new SpdyUpgradeError(`cannot open ${url}: ${err.message}`)));
+    req.on('response', (res: IncomingMessage) => void refusedUpgrade(res).then(reject));
+    req.on('error', (err) => reject(new StreamingClientError(`cannot open ${url}: ${err.message}`)));
     req.end();
   });
 }
