@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriError, GrpcStatus } from '../../cri/errors.js';
 import { conmonCreate, readPid } from './conmon.js';
+import { REOPEN_LOG_LINE, writeControl } from './conmon-control.js';
 import { execSync, type ExecSyncOptions, type ExecSyncResult } from './exec.js';
 import type { OciResources, OciSpec } from './oci-types.js';
 import { RuncCli, type RuncState } from './runc.js';
@@ -370,17 +371,11 @@ export class OciRuntime {
    * rotation) and waits until the new file exists.
    */
   async reopenLog(h: ContainerHandle): Promise<void> {
-    let fh;
     try {
-      // Non-blocking: with no reader (conmon gone) this fails with ENXIO instead of hanging.
-      fh = await open(path.join(h.bundle, 'ctl'), fsc.O_WRONLY | fsc.O_NONBLOCK);
+      await writeControl(path.join(h.bundle, 'ctl'), REOPEN_LOG_LINE);
     } catch (err) {
+      // With no reader (conmon gone) the non-blocking open fails with ENXIO.
       throw CriError.failedPrecondition(`container ${h.id} is not running, its log cannot be reopened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    try {
-      await fh.write('2 0 0\n');
-    } finally {
-      await fh.close();
     }
     if (!h.logPath) return;
     for (let i = 0; i < 100; i++) {

@@ -28,7 +28,7 @@ import { parseSyncMessage } from '../oci/conmon.js';
 import { execProcess, type ExecSyncTarget } from '../oci/exec.js';
 import { runtimeMessage } from '../oci/runc.js';
 import type { RemoteCommandIO } from './backend.js';
-import { resizeLine, writeControl } from './control.js';
+import { resizeLine, writeControl } from '../oci/conmon-control.js';
 import { childClosed, collectStderr, connectSeqpacket, killChild, type SeqpacketConnection } from './relay.js';
 
 /** conmon's stream markers on the attach socket. */
